@@ -1,0 +1,144 @@
+"""A work job: download its assets, run the model in batches, import the pre-labels.
+
+Downloads run ahead of the model through a bounded window, so I/O overlaps inference while memory
+stays bounded by the window, not by the job. Every asset ends labeled, empty or failed with a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
+from typing import Any, TypeVar
+
+from handler.ango import AngoClient, AngoError
+from handler.assets import AssetError
+from handler.deps import Deps
+from handler.job import AssetRef, InferJob, JobFinished
+from handler.ledger import JobResult, RunRecord
+from handler.model import Image, PredictContext, Prediction
+from handler.prelabels import AssetLabels, BadModelOutputError, build_item, validate_output
+from handler.run_config import RunConfig
+from handler.tally import JobTally
+
+logger = logging.getLogger(__name__)
+MAX_FAILURES_IN_STATUS = 20
+T = TypeVar("T")
+R = TypeVar("R")
+
+Loaded = tuple[AssetRef, Image]
+
+
+def infer_job(job: InferJob, run: RunRecord, deps: Deps) -> None:
+    result = deps.ledger.load_job_result(run.run_id, job.job_id)
+    if result is None:
+        result = _process(job, run, deps)
+        deps.ledger.save_job_result(run.run_id, result)
+    else:
+        logger.info("job %s already done; re-sending its status", job.idempotency_key)
+    failures = result.failures[:MAX_FAILURES_IN_STATUS]
+    finished = JobFinished(run_id=run.run_id, job_id=job.job_id, counts=result.counts, failures=failures)
+    deps.status.send(finished)
+
+
+def _process(job: InferJob, run: RunRecord, deps: Deps) -> JobResult:
+    config = RunConfig.model_validate(run.config)
+    context = PredictContext(
+        config=deps.model_factory.spec.config.model_validate(config.model), run_id=run.run_id
+    )
+    targets = {target.model_class: target for target in run.targets}
+    tally, ready = JobTally(), []
+    window = max(deps.settings.download_concurrency, 2 * config.batch_size)
+    with ThreadPoolExecutor(deps.settings.download_concurrency) as pool:
+        downloads = _prefetch(pool, deps.fetcher.fetch_image, job.assets, window)
+        for batch in batched(downloads, config.batch_size):
+            for asset, image, predictions in _predict(_collect(batch, tally), context, deps, tally):
+                labels = build_item(run.run_id, asset, (image.shape[1], image.shape[0]), predictions, targets)
+                tally.predicted(labels)
+                if labels.item is not None:
+                    ready.append((asset, labels))
+    client = deps.ango(deps.ledger.decrypt_api_key(run))
+    _import(client, run.project_id, ready, config.import_batch_size, tally)
+    return tally.result(job.job_id)
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """itertools.batched, which arrives only in Python 3.12."""
+    source = iter(items)
+    while chunk := list(islice(source, size)):
+        yield chunk
+
+
+def _prefetch(
+    pool: ThreadPoolExecutor, fn: Callable[[T], R], items: Iterable[T], window: int
+) -> Iterator[tuple[T, Future[R]]]:
+    """Yield (item, future) in order, keeping at most `window` downloads in flight or waiting."""
+    source = iter(items)
+    pending = deque((item, pool.submit(fn, item)) for item in islice(source, window))
+    while pending:
+        head = pending.popleft()
+        for item in islice(source, 1):
+            pending.append((item, pool.submit(fn, item)))
+        yield head
+
+
+def _collect(batch: Iterable[tuple[AssetRef, Future[Image]]], tally: JobTally) -> list[Loaded]:
+    loaded = []
+    for asset, future in batch:
+        try:
+            loaded.append((asset, future.result()))
+        except AssetError as exc:
+            tally.fail(asset, str(exc))
+        except Exception:
+            logger.exception("asset %s: unexpected download error", asset.asset_id)
+            tally.fail(asset, "download failed")
+    return loaded
+
+
+def _predict(
+    loaded: list[Loaded], context: PredictContext, deps: Deps, tally: JobTally
+) -> Iterator[tuple[AssetRef, Image, list[Prediction]]]:
+    if not loaded:
+        return
+    images = [image for _, image in loaded]
+    try:
+        with deps.model_lock:
+            raw = deps.model.predict(images, context)
+        predictions = validate_output(raw, images, deps.model_factory.spec)
+    except BadModelOutputError as exc:
+        logger.error("run %s: bad model output: %s", context.run_id, exc)
+        for asset, _ in loaded:
+            tally.fail(asset, f"model returned invalid output: {exc}")
+        return
+    except Exception:
+        if len(loaded) > 1:  # find the one image the model chokes on; the others still count
+            for single in loaded:
+                yield from _predict([single], context, deps, tally)
+            return
+        logger.exception("run %s: model failed on asset %s", context.run_id, loaded[0][0].asset_id)
+        tally.fail(loaded[0][0], "the model failed on this image")
+        return
+    for (asset, image), found in zip(loaded, predictions, strict=True):
+        yield asset, image, found
+
+
+def _import(
+    client: AngoClient,
+    project_id: str,
+    ready: list[tuple[AssetRef, AssetLabels]],
+    batch_size: int,
+    tally: JobTally,
+) -> None:
+    for chunk in batched(ready, batch_size):
+        items: list[dict[str, Any]] = [labels.item for _, labels in chunk if labels.item is not None]
+        try:
+            client.import_prelabels(project_id, items)
+        except AngoError as exc:
+            logger.warning("import of %d items refused: %s", len(items), exc)
+            for asset, _ in chunk:
+                tally.fail(asset, f"Ango Hub refused the pre-labels ({exc.status}: {exc.hub_message})")
+            continue
+        for _, labels in chunk:
+            tally.imported(labels)

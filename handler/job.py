@@ -1,0 +1,121 @@
+"""The message contract between the listener and the handlers.
+
+The listener imports this module; the handler never imports the listener, so dependencies point
+one way. Every message is small (well under SQS's 256 KiB and our own 64 KiB budget) and carries
+no secret: the user's API key lives KMS-encrypted in the run ledger.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+# Our own budget for one message body: far below SQS's limit so that a job never fails to send
+# because an asset URL was long, and so that a handler's input stays cheap to parse.
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AssetRef(_Message):
+    """One asset as enumerated from Ango Hub: enough to download it and to address its pre-labels."""
+
+    asset_id: str
+    external_id: str
+    data_url: str
+    # Hub applies an import addressed by externalId to every asset with that id. When the run's
+    # selection holds the same externalId twice, the planner addresses those assets by URL instead.
+    address_by_url: bool = False
+
+
+class PlanJob(_Message):
+    """First job of a run: enumerate the selected assets and enqueue the work jobs."""
+
+    kind: Literal["plan"] = "plan"
+    run_id: str
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.run_id}/plan"
+
+
+class InferJob(_Message):
+    """Pull these assets, run the model on them and import their pre-labels."""
+
+    kind: Literal["infer"] = "infer"
+    run_id: str
+    job_id: str
+    assets: tuple[AssetRef, ...] = Field(min_length=1)
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.run_id}/{self.job_id}"
+
+
+Job = Annotated[PlanJob | InferJob, Field(discriminator="kind")]
+JOB_ADAPTER: TypeAdapter[PlanJob | InferJob] = TypeAdapter(Job)
+
+
+def parse_job(body: str | bytes) -> PlanJob | InferJob:
+    """Parse an SQS body into a job; raises pydantic.ValidationError at the door if malformed."""
+    return JOB_ADAPTER.validate_json(body)
+
+
+def dump_message(message: BaseModel) -> str:
+    body = message.model_dump_json()
+    if len(body.encode()) > MAX_MESSAGE_BYTES:
+        raise ValueError(f"message of {len(body)} bytes is over the {MAX_MESSAGE_BYTES}-byte budget")
+    return body
+
+
+# ---- status events: handler -> listener ---------------------------------------------------------
+
+
+class AssetFailure(_Message):
+    """Why one asset got no pre-labels. `reason` is short and sanitised: no exception text."""
+
+    external_id: str
+    reason: str = Field(max_length=200)
+
+
+class RunPlanned(_Message):
+    kind: Literal["planned"] = "planned"
+    run_id: str
+    total_assets: int = Field(ge=0)
+    total_jobs: int = Field(ge=0)
+
+
+class JobCounts(_Message):
+    assets_labeled: int = 0  # assets that received at least one pre-label object
+    assets_empty: int = 0  # assets the model found nothing on (mapped classes only)
+    assets_failed: int = 0
+    objects_created: int = 0
+    predictions_dropped: int = 0  # predictions of classes the user did not map
+
+
+class JobFinished(_Message):
+    kind: Literal["job_finished"] = "job_finished"
+    run_id: str
+    job_id: str
+    counts: JobCounts
+    # At most a handful per job: the ledger holds the full list.
+    failures: tuple[AssetFailure, ...] = ()
+
+
+class RunFailed(_Message):
+    """The run cannot go on (e.g. Ango rejected the key while planning). `reason` is user-facing."""
+
+    kind: Literal["run_failed"] = "run_failed"
+    run_id: str
+    reason: str = Field(max_length=500)
+
+
+StatusEvent = Annotated[RunPlanned | JobFinished | RunFailed, Field(discriminator="kind")]
+STATUS_ADAPTER: TypeAdapter[RunPlanned | JobFinished | RunFailed] = TypeAdapter(StatusEvent)
+
+
+def parse_status(body: str | bytes) -> RunPlanned | JobFinished | RunFailed:
+    return STATUS_ADAPTER.validate_json(body)

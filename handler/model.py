@@ -1,0 +1,113 @@
+"""The model plug-in interface, and the loader that finds a model by name.
+
+A model is any object with a static `spec` and a `predict` method over a batch of images. Per-run
+settings arrive in a small context object, so the signature never grows. A model module ends with
+`create = MyModel`; `ANGO_BATCH_MODEL` names either a built-in model or an importable module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+Image = npt.NDArray[np.uint8]  # H x W x 3, BGR, as OpenCV decodes it
+
+# Ango tool types a model's class can produce, with the import geometry key of the same name.
+ShapeKind = Literal["bounding-box", "polygon", "point"]
+
+BUILTIN_MODELS = {"haar": "handler.models.haar", "fixed-latency": "handler.models.fixed_latency"}
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class BoundingBox(_Shape):
+    kind: Literal["bounding-box"] = "bounding-box"
+    x: float
+    y: float
+    width: float = Field(gt=0)
+    height: float = Field(gt=0)
+
+
+class Polygon(_Shape):
+    kind: Literal["polygon"] = "polygon"
+    points: tuple[tuple[float, float], ...] = Field(min_length=3)
+
+
+class Point(_Shape):
+    kind: Literal["point"] = "point"
+    x: float
+    y: float
+
+
+Shape = Annotated[BoundingBox | Polygon | Point, Field(discriminator="kind")]
+
+
+class Prediction(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    class_name: str
+    shape: Shape
+    score: float | None = Field(default=None, ge=0, le=1)
+
+
+class NoConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a model can produce: its class names with the shape of each, and its config schema."""
+
+    classes: dict[str, ShapeKind]
+    config: type[BaseModel] = NoConfig
+    description: str = ""
+    default_config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PredictContext:
+    """Per-call extras. `config` is the run's model config, already validated against spec.config."""
+
+    config: BaseModel
+    run_id: str = ""
+
+
+class Model(Protocol):
+    spec: ModelSpec
+
+    def predict(self, images: Sequence[Image], context: PredictContext) -> list[list[Prediction]]:
+        """One list of predictions per input image, in order."""
+        ...
+
+
+class ModelFactory(Protocol):
+    spec: ModelSpec
+
+    def __call__(self) -> Model: ...
+
+
+class ModelLoadError(Exception):
+    """ANGO_BATCH_MODEL names nothing importable, or what it names is not a model."""
+
+
+def load_model_factory(name: str) -> ModelFactory:
+    """Resolve a built-in name ("haar") or a module path ("my_pkg.my_model") to its `create`."""
+    module_name = BUILTIN_MODELS.get(name, name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ModelLoadError(f"cannot import model module {module_name!r}: {exc}") from exc
+    factory = getattr(module, "create", None)
+    if factory is None or not isinstance(getattr(factory, "spec", None), ModelSpec):
+        raise ModelLoadError(f"{module_name!r} must define `create` with a `spec: ModelSpec`")
+    if not factory.spec.classes:
+        raise ModelLoadError(f"{module_name!r} declares no classes")
+    return factory  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Built-in models. Each module ends with `create = <ModelClass>`."""

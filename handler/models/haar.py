@@ -1,0 +1,73 @@
+"""The built-in default model: OpenCV's Haar-cascade frontal-face detector.
+
+A real detector that needs no download: opencv-python-headless ships the cascade files. It is
+CPU-bound, which makes it a fair stand-in for "inference sets the pace".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+from pydantic import BaseModel, ConfigDict, Field
+
+from handler.model import BoundingBox, Image, ModelSpec, PredictContext, Prediction
+
+CASCADE_FILE = "haarcascade_frontalface_default.xml"
+
+
+class HaarConfig(BaseModel):
+    """Detector parameters, settable per run in the plugin's Config JSON under "model"."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    scale_factor: float = Field(1.1, gt=1.0, le=2.0, description="image pyramid step")
+    min_neighbors: int = Field(5, ge=0, le=50, description="higher: fewer, surer detections")
+    min_size: int = Field(30, ge=8, le=4096, description="smallest face side, in pixels")
+    max_image_side: int = Field(
+        1600, ge=64, le=8192, description="larger images are downscaled first, for speed"
+    )
+
+
+class HaarFaceDetector:
+    spec = ModelSpec(
+        classes={"Face": "bounding-box"},
+        config=HaarConfig,
+        description="OpenCV Haar-cascade frontal-face detector",
+        default_config=HaarConfig().model_dump(),
+    )
+
+    def __init__(self) -> None:
+        path = Path(cv2.data.haarcascades) / CASCADE_FILE  # type: ignore[attr-defined]
+        self._cascade = cv2.CascadeClassifier(str(path))
+        if self._cascade.empty():
+            raise RuntimeError(f"OpenCV could not load its cascade {path}")
+
+    def predict(self, images: Sequence[Image], context: PredictContext) -> list[list[Prediction]]:
+        config = context.config
+        assert isinstance(config, HaarConfig)
+        return [self._detect(image, config) for image in images]
+
+    def _detect(self, image: Image, config: HaarConfig) -> list[Prediction]:
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        scale = min(1.0, config.max_image_side / max(gray.shape))
+        if scale < 1.0:
+            gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        min_side = max(8, round(config.min_size * scale))
+        faces = self._cascade.detectMultiScale(
+            gray,
+            scaleFactor=config.scale_factor,
+            minNeighbors=config.min_neighbors,
+            minSize=(min_side, min_side),
+        )
+        return [
+            Prediction(
+                class_name="Face",
+                shape=BoundingBox(x=x / scale, y=y / scale, width=w / scale, height=h / scale),
+            )
+            for (x, y, w, h) in faces
+        ]
+
+
+create = HaarFaceDetector

@@ -1,0 +1,55 @@
+"""Sending to SQS: jobs to the job queue and status events to the status queue, batched."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from handler.job import InferJob, PlanJob, dump_message
+
+logger = logging.getLogger(__name__)
+SQS_BATCH = 10  # SendMessageBatch's limit
+
+
+class QueueSendError(Exception):
+    """SQS refused some messages of a batch even after botocore's own retries."""
+
+
+class MessageQueue:
+    def __init__(self, sqs: Any, url: str) -> None:
+        self._sqs, self.url = sqs, url
+
+    def send(self, message: BaseModel) -> None:
+        self._sqs.send_message(QueueUrl=self.url, MessageBody=dump_message(message))
+
+    def send_many(self, messages: Iterable[BaseModel]) -> int:
+        batch: list[BaseModel] = []
+        sent = 0
+        for message in messages:
+            batch.append(message)
+            if len(batch) == SQS_BATCH:
+                sent += self._send_batch(batch)
+                batch = []
+        if batch:
+            sent += self._send_batch(batch)
+        return sent
+
+    def _send_batch(self, batch: Sequence[BaseModel]) -> int:
+        entries = [{"Id": str(i), "MessageBody": dump_message(m)} for i, m in enumerate(batch)]
+        response = self._sqs.send_message_batch(QueueUrl=self.url, Entries=entries)
+        failed = response.get("Failed", [])
+        if failed:
+            retry = [entries[int(f["Id"])] for f in failed if not f.get("SenderFault")]
+            if len(retry) < len(failed):
+                raise QueueSendError(f"SQS refused {len(failed)} messages: {failed[0].get('Message')}")
+            again = self._sqs.send_message_batch(QueueUrl=self.url, Entries=retry)
+            if again.get("Failed"):
+                raise QueueSendError(f"SQS failed {len(again['Failed'])} messages twice")
+        return len(batch)
+
+
+def job_label(job: PlanJob | InferJob) -> str:
+    return job.idempotency_key

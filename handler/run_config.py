@@ -1,0 +1,83 @@
+"""The plugin's Config JSON: what a user may set per run, with limits, and its documented default.
+
+Unknown keys are refused (a typo such as "job_szie" must not be silently ignored). The "model"
+section is validated by the model's own config schema (`ModelSpec.config`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from handler.model import ModelSpec
+
+MAX_CONFIG_JSON_BYTES = 16 * 1024
+MAX_CONFIG_DEPTH = 8
+
+
+class ConfigError(ValueError):
+    """The Config JSON is not valid; the message is meant for the user."""
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+    job_size: int = Field(50, ge=1, le=500, description="assets per queued job")
+    batch_size: int = Field(8, ge=1, le=256, description="images per model call")
+    import_batch_size: int = Field(100, ge=1, le=500, description="pre-label items per import call")
+    model: dict[str, Any] = Field(default_factory=dict, description="the model's own settings")
+
+
+def default_config_json(spec: ModelSpec) -> str:
+    """The Default Config JSON to paste into Ango Hub's plugin form."""
+    config = RunConfig(model=dict(spec.default_config)).model_dump()
+    return json.dumps(config, indent=2)
+
+
+def parse_config_json(text: str | None, spec: ModelSpec) -> tuple[RunConfig, BaseModel]:
+    """Parse the run's configJSON string; return the run config and the model's validated config."""
+    raw = _load_json_object(text)
+    try:
+        config = RunConfig.model_validate(raw)
+        model_config = spec.config.model_validate(config.model)
+    except ValidationError as exc:
+        raise ConfigError(f"Config JSON is invalid: {_summarise(exc)}") from None
+    return config, model_config
+
+
+def _load_json_object(text: str | None) -> dict[str, Any]:
+    if text is None or not text.strip():
+        return {}
+    if len(text.encode()) > MAX_CONFIG_JSON_BYTES:
+        raise ConfigError(f"Config JSON is larger than {MAX_CONFIG_JSON_BYTES} bytes")
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ConfigError(f"Config JSON is not valid JSON: {str(exc)[:120]}") from None
+    if not isinstance(value, dict):
+        raise ConfigError("Config JSON must be a JSON object")
+    if _depth(value) > MAX_CONFIG_DEPTH:
+        raise ConfigError(f"Config JSON is nested deeper than {MAX_CONFIG_DEPTH} levels")
+    return value
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def _summarise(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error["loc"]) or "(top level)"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,46 @@
+"""One settings object, built in each entry point from the environment and passed down.
+
+Tests build it directly instead of patching the environment. AWS endpoints and credentials are
+not here: boto3 reads the standard AWS_* variables (AWS_ENDPOINT_URL included) by itself.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    # Ango Hub: one origin for the plugin socket and the REST API.
+    ango_host: str = Field("https://imeritapi.ango.ai", validation_alias="ANGO_HOST")
+    ango_plugin_id: str = Field("", validation_alias="ANGO_PLUGIN_ID")
+    ango_plugin_secret: SecretStr = Field(SecretStr(""), validation_alias="ANGO_PLUGIN_SECRET")
+    ango_timeout_seconds: float = Field(30.0, gt=0, validation_alias="ANGO_TIMEOUT_SECONDS")
+
+    model_name: str = Field("haar", validation_alias="ANGO_BATCH_MODEL")
+
+    # Where the work and the ledger live; the CLI fills these from the stack's outputs when unset.
+    job_queue_url: str = Field("", validation_alias="ANGO_BATCH_JOB_QUEUE_URL")
+    status_queue_url: str = Field("", validation_alias="ANGO_BATCH_STATUS_QUEUE_URL")
+    ledger_bucket: str = Field("", validation_alias="ANGO_BATCH_LEDGER_BUCKET")
+    kms_key_id: str = Field("", validation_alias="ANGO_BATCH_KMS_KEY_ID")
+
+    # Handler tuning.
+    download_concurrency: int = Field(8, ge=1, le=64, validation_alias="ANGO_BATCH_DOWNLOAD_CONCURRENCY")
+    max_asset_bytes: int = Field(50 * 1024 * 1024, ge=1, validation_alias="ANGO_BATCH_MAX_ASSET_BYTES")
+
+    # Listener tuning.
+    progress_interval_seconds: float = Field(
+        10.0, ge=0, validation_alias="ANGO_BATCH_PROGRESS_INTERVAL_SECONDS"
+    )
+
+    def missing_aws_resources(self) -> list[str]:
+        names = {
+            "ANGO_BATCH_JOB_QUEUE_URL": self.job_queue_url,
+            "ANGO_BATCH_STATUS_QUEUE_URL": self.status_queue_url,
+            "ANGO_BATCH_LEDGER_BUCKET": self.ledger_bucket,
+            "ANGO_BATCH_KMS_KEY_ID": self.kms_key_id,
+        }
+        return [name for name, value in names.items() if not value]

@@ -1,0 +1,144 @@
+"""The container worker: long-polls the job queue and runs jobs, for GPU or long work on ECS,
+AWS Batch or any box. Same `run_job` as the Lambda entry; only delivery and acknowledgement differ.
+
+- `--concurrency N` jobs at once (threads: downloads and imports overlap the model).
+- Long jobs keep their messages hidden: visibility is extended at half the queue's timeout.
+- SIGTERM: stop receiving, give running jobs a grace period, release the rest (visibility 0) so
+  another worker takes them at once, then exit.
+- `--burst`: drain the queue and exit, which makes the worker testable without threads to stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from handler.deps import Deps
+from handler.job import parse_job
+from handler.runner import run_job
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerSummary:
+    complete: int = 0
+    failed: int = 0
+    released: int = 0
+
+    def line(self) -> str:
+        return f"{self.complete} complete · {self.failed} failed · {self.released} released"
+
+
+@dataclass
+class _InFlight:
+    receipt: str
+    future: Future[None]
+    extended_at: float = field(default_factory=time.monotonic)
+
+
+class Worker:
+    def __init__(self, deps: Deps, sqs: Any, concurrency: int = 1, grace_seconds: float = 60.0) -> None:
+        self._deps, self._sqs, self._url = deps, sqs, deps.jobs.url
+        self._concurrency, self._grace = concurrency, grace_seconds
+        self._stop = threading.Event()
+        self._inflight: dict[str, _InFlight] = {}
+        self.summary = WorkerSummary()
+        attributes = sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["VisibilityTimeout"])
+        self._visibility = int(attributes["Attributes"]["VisibilityTimeout"])
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._inflight)
+
+    def stop(self) -> None:
+        """Ask the worker to stop taking jobs (called from the SIGTERM handler)."""
+        self._stop.set()
+
+    def run(self, burst: bool = False) -> WorkerSummary:
+        pool = ThreadPoolExecutor(self._concurrency, thread_name_prefix="job")
+        while not self._stop.is_set():
+            self._reap()
+            self._keep_hidden()
+            free = self._concurrency - len(self._inflight)
+            if free <= 0:
+                self._stop.wait(0.05)
+                continue
+            # Short polls while jobs run, so finished ones are acknowledged promptly.
+            messages = self._receive(min(free, 10), wait=1 if burst or self._inflight else 20)
+            for message in messages:
+                self._start(pool, message)
+            if burst and not messages and not self._inflight:
+                break
+        self._shutdown()
+        # Jobs still running past the grace were released above; don't wait for them here.
+        pool.shutdown(wait=False, cancel_futures=True)
+        logger.info("worker stopped: %s", self.summary.line())
+        return self.summary
+
+    def _receive(self, count: int, wait: int) -> list[dict[str, Any]]:
+        response = self._sqs.receive_message(
+            QueueUrl=self._url,
+            MaxNumberOfMessages=count,
+            WaitTimeSeconds=wait,
+            AttributeNames=["ApproximateReceiveCount"],
+        )
+        return list(response.get("Messages", []))
+
+    def _start(self, pool: ThreadPoolExecutor, message: dict[str, Any]) -> None:
+        future = pool.submit(self._run_one, message["Body"])
+        self._inflight[message["MessageId"]] = _InFlight(message["ReceiptHandle"], future)
+
+    def _run_one(self, body: str) -> None:
+        try:
+            job = parse_job(body)
+        except ValidationError:
+            logger.error("malformed job message; leaving it for the dead-letter queue")
+            raise
+        run_job(job, self._deps)
+
+    def _reap(self) -> None:
+        for message_id, entry in list(self._inflight.items()):
+            if not entry.future.done():
+                continue
+            del self._inflight[message_id]
+            if entry.future.exception() is None:
+                self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=entry.receipt)
+                self.summary.complete += 1
+            else:
+                # Left to reappear after its visibility timeout; after maxReceiveCount, the DLQ.
+                logger.error("job message %s failed: %r", message_id, entry.future.exception())
+                self.summary.failed += 1
+
+    def _keep_hidden(self) -> None:
+        now = time.monotonic()
+        for entry in self._inflight.values():
+            if now - entry.extended_at >= self._visibility / 2:
+                self._set_visibility(entry.receipt, self._visibility)
+                entry.extended_at = now
+
+    def _shutdown(self) -> None:
+        deadline = time.monotonic() + self._grace
+        while self._inflight and time.monotonic() < deadline:
+            self._reap()
+            self._keep_hidden()
+            time.sleep(0.05)
+        for entry in self._inflight.values():
+            # Released, not lost: another worker can take it at once instead of after the timeout.
+            self._set_visibility(entry.receipt, 0)
+            self.summary.released += 1
+        self._inflight.clear()
+
+    def _set_visibility(self, receipt: str, seconds: int) -> None:
+        try:
+            self._sqs.change_message_visibility(
+                QueueUrl=self._url, ReceiptHandle=receipt, VisibilityTimeout=seconds
+            )
+        except Exception as exc:  # the message may be gone already; nothing to keep hidden
+            logger.warning("could not change visibility: %s", type(exc).__name__)

@@ -1,0 +1,160 @@
+"""`ango-batch`: the one command line for running, deploying and trying the adapter."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+from handler.settings import Settings
+
+logger = logging.getLogger("ango_batch")
+DEFAULT_STACK = "ango-batch-local"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command in {"emulator", "localstack", "up"}:
+        return int(args.func(rest))
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    return int(args.func(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ango-batch", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    listen = commands.add_parser("listen", help="hold the plugin socket; turn runs into SQS jobs")
+    listen.set_defaults(func=_listen)
+
+    work = commands.add_parser("work", help="container worker: long-poll the job queue and run jobs")
+    work.add_argument("--burst", action="store_true", help="drain the queue, then exit")
+    work.add_argument("--concurrency", type=int, default=2, help="jobs at once (default 2)")
+    work.add_argument("--grace", type=float, default=60.0, help="seconds to finish jobs on SIGTERM")
+    work.set_defaults(func=_work)
+
+    info = commands.add_parser("plugin-info", help="print the Class Names and Default Config JSON")
+    info.set_defaults(func=_plugin_info)
+
+    demo = commands.add_parser("demo", help="the local demo: LocalStack, emulator, listener, workers")
+    demo.add_argument("--workers", type=int, default=2)
+    demo.add_argument("--out", default="out", help="folder for the picture of a labeled asset")
+    demo.set_defaults(func=_demo)
+
+    for name, help_text in {
+        "up": "deploy template.yaml to LocalStack (compute left out) and print its outputs",
+        "localstack": "start|stop|status the local LocalStack (host mode)",
+        "emulator": "run the local Ango Hub emulator",
+    }.items():
+        commands.add_parser(name, help=help_text, add_help=False).set_defaults(func=_delegate(name))
+    return parser
+
+
+def _delegate(name: str) -> Callable[[list[str]], int]:
+    def run(argv: list[str]) -> int:
+        if name == "up":
+            from infra.stack import main as stack_main
+
+            return stack_main(argv)
+        if name == "localstack":
+            from infra.localstack import main as localstack_main
+
+            return localstack_main(argv)
+        from infra.emulator.__main__ import main as emulator_main
+
+        return emulator_main(argv)
+
+    return run
+
+
+def resolve_settings() -> Settings:
+    """Settings from the environment; queue URLs and the bucket from the stack when unset."""
+    settings = Settings()
+    if not settings.missing_aws_resources():
+        return settings
+    from infra.stack import read_stack_outputs
+
+    outputs = read_stack_outputs(os.environ.get("ANGO_BATCH_STACK_NAME", DEFAULT_STACK))
+    return settings.model_copy(
+        update={
+            "job_queue_url": settings.job_queue_url or outputs.job_queue_url,
+            "status_queue_url": settings.status_queue_url or outputs.status_queue_url,
+            "ledger_bucket": settings.ledger_bucket or outputs.ledger_bucket,
+            "kms_key_id": settings.kms_key_id or outputs.kms_key_arn,
+        }
+    )
+
+
+def configure_logging() -> None:
+    from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+    handler = logging.StreamHandler()
+    if os.environ.get("ANGO_BATCH_LOG_FORMAT", "json") == "json":
+        handler.setFormatter(LambdaPowertoolsFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=os.environ.get("LOGLEVEL", "INFO").upper(), handlers=[handler], force=True)
+    for noisy in ("botocore", "urllib3", "socketio", "engineio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
+
+
+def _listen(args: argparse.Namespace) -> int:
+    from listener.service import Listener
+
+    configure_logging()
+    listener = Listener(resolve_settings())
+    listener.run(_stop_on_signals())
+    return 0
+
+
+def _work(args: argparse.Namespace) -> int:
+    from handler.aws import make_clients
+    from handler.deps import build_deps
+    from handler.worker import Worker
+
+    configure_logging()
+    clients = make_clients()
+    worker = Worker(build_deps(resolve_settings(), clients), clients.sqs, args.concurrency, args.grace)
+    stop = _stop_on_signals()
+    threading.Thread(target=lambda: (stop.wait(), worker.stop()), daemon=True).start()
+    summary = worker.run(burst=args.burst)
+    print(summary.line(), flush=True)
+    if worker.busy:  # jobs past the grace were released to the queue; don't wait for them
+        os._exit(0)
+    return 0
+
+
+def _plugin_info(args: argparse.Namespace) -> int:
+    from handler.model import load_model_factory
+    from handler.run_config import default_config_json
+
+    spec = load_model_factory(Settings().model_name).spec
+    print("Class Names (one per line in Ango Hub's plugin form):")
+    for name, kind in spec.classes.items():
+        print(f"  {name}    ({kind})")
+    print("\nDefault Config JSON:")
+    print(default_config_json(spec))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from infra.demo import run_demo
+
+    return run_demo(workers=args.workers, out_dir=args.out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Resolving the user's class mapping (`categorySchema`) against the project's ontology."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from handler.ledger import ClassTarget
+from handler.model import ModelSpec
+from listener.payload import ClassMapping
+
+
+class MappingError(ValueError):
+    """The mapping cannot work; the message is meant for the user."""
+
+
+def resolve_targets(
+    mapping: Sequence[ClassMapping] | None, project: dict[str, Any], spec: ModelSpec
+) -> tuple[ClassTarget, ...]:
+    """Each mapped model class with its project tool; refuse anything the import would reject."""
+    if not mapping:
+        classes = ", ".join(spec.classes)
+        raise MappingError(
+            f"Please complete class mapping: map the model's classes ({classes}) to labels of "
+            "your project, then run again."
+        )
+    tools = _tools_by_schema_id(project)
+    return tuple(_resolve_one(entry, tools, spec) for entry in mapping)
+
+
+def _resolve_one(entry: ClassMapping, tools: dict[str, dict[str, Any]], spec: ModelSpec) -> ClassTarget:
+    kind = spec.classes.get(entry.modelClass)
+    if kind is None:
+        raise MappingError(
+            f"The model has no class {entry.modelClass!r}; its classes are: {', '.join(spec.classes)}."
+        )
+    tool = tools.get(entry.schemaId)
+    if tool is None:
+        raise MappingError(
+            f"{entry.modelClass!r} is mapped to a label ({entry.schemaId}) that is not a labeling "
+            "tool of this project."
+        )
+    if tool.get("tool") != kind:
+        raise MappingError(
+            f"{entry.modelClass!r} produces {kind} shapes but is mapped to {tool.get('title')!r}, "
+            f"a {tool.get('tool')} tool. Map it to a {kind} tool."
+        )
+    return ClassTarget(model_class=entry.modelClass, schema_id=entry.schemaId, tool=kind)
+
+
+def _tools_by_schema_id(project: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    schema = project.get("categorySchema") or {}
+    return {str(tool.get("schemaId")): tool for tool in schema.get("tools") or []}

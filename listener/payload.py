@@ -1,0 +1,61 @@
+"""The `plugin` event Ango Hub sends when a user clicks Run, validated at the door.
+
+Policy for keys we do not know: ignored (Hub adds keys for other plugin types, e.g. `stage`), but
+the whole payload is size-limited before parsing so nothing unbounded reaches the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+MAX_PAYLOAD_BYTES = 256 * 1024
+_ID = Field(min_length=1, max_length=200)
+
+
+class PayloadError(ValueError):
+    """The run request is malformed; the message is meant for the user."""
+
+
+class ClassMapping(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    schemaId: str = _ID  # Hub's key names, camelCase
+    modelClass: str = _ID
+
+
+class PluginRun(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    projectId: str = _ID
+    apiKey: str = Field(min_length=1, max_length=1000, repr=False)
+    session: str = _ID
+    orgId: str = Field("", max_length=200)
+    runBy: str = Field("", max_length=200)
+    categorySchema: list[ClassMapping] | None = Field(None, max_length=1000)
+    batches: list[str] = Field(default_factory=list, max_length=1000)
+    configJSON: str | None = Field(None, max_length=64 * 1024)
+
+
+def parse_plugin_run(data: Any) -> PluginRun:
+    if not isinstance(data, dict):
+        raise PayloadError("run request is not a JSON object")
+    try:
+        size = len(json.dumps(data, default=str))
+    except (TypeError, ValueError, RecursionError):
+        raise PayloadError("run request is not serialisable JSON") from None
+    if size > MAX_PAYLOAD_BYTES:
+        raise PayloadError(f"run request is larger than {MAX_PAYLOAD_BYTES} bytes")
+    try:
+        return PluginRun.model_validate(data)
+    except ValidationError as exc:
+        fields = sorted({str(error["loc"][0]) for error in exc.errors() if error["loc"]})
+        raise PayloadError(f"run request is invalid (fields: {', '.join(fields) or '?'})") from None
+
+
+def session_of(data: Any) -> str:
+    """The session to answer, even for a payload too broken to validate."""
+    session = data.get("session") if isinstance(data, dict) else None
+    return session if isinstance(session, str) and len(session) <= 200 else ""

@@ -1,0 +1,94 @@
+"""One run's progress as the listener sees it: status events in, user-facing log lines out.
+
+Everything here can be rebuilt from the ledger (run, plan, job results), so a restarted listener
+picks a run up where it was.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from handler.job import JobCounts, JobFinished, RunFailed, RunPlanned
+from handler.ledger import JobResult, RunPlan, RunRecord
+
+MAX_FAILURE_LINES = 50  # per run; the rest are counted in the final message
+LogLine = tuple[str, str]  # (level, message)
+
+
+@dataclass
+class RunProgress:
+    run: RunRecord
+    plan: RunPlan | None = None
+    jobs: dict[str, JobCounts] = field(default_factory=dict)
+    failed_reason: str | None = None
+    failure_lines: int = 0
+    last_progress_at: float = 0.0
+
+    def restore(self, plan: RunPlan | None, results: list[JobResult]) -> None:
+        self.plan = plan
+        self.jobs.update({result.job_id: result.counts for result in results})
+
+    def apply(self, event: RunPlanned | JobFinished | RunFailed, interval: float) -> list[LogLine]:
+        if isinstance(event, RunFailed):
+            self.failed_reason = event.reason
+            return [("ERROR", event.reason)]
+        if isinstance(event, RunPlanned):
+            self.plan = RunPlan(total_assets=event.total_assets, total_jobs=event.total_jobs)
+            return [("INFO", f"Found {event.total_assets} assets to pre-label ({event.total_jobs} jobs).")]
+        if event.job_id in self.jobs:  # a redelivered status: counted once
+            return []
+        self.jobs[event.job_id] = event.counts
+        return self._failure_lines(event) + self._progress_line(interval)
+
+    @property
+    def complete(self) -> bool:
+        if self.failed_reason is not None:
+            return True
+        return self.plan is not None and len(self.jobs) >= self.plan.total_jobs
+
+    def totals(self) -> JobCounts:
+        fields = JobCounts.model_fields
+        return JobCounts(**{name: sum(getattr(c, name) for c in self.jobs.values()) for name in fields})
+
+    def final_message(self, now: float | None = None) -> tuple[str, bool]:
+        """The message that ends the run, and whether it is an error."""
+        if self.failed_reason is not None:
+            return f"Run failed: {self.failed_reason}", True
+        assert self.plan is not None
+        if self.plan.total_assets == 0:
+            return "No assets match the selected batches; nothing was pre-labeled.", False
+        t = self.totals()
+        elapsed = (now or time.time()) - self.run.accepted_at
+        message = (
+            f"Pre-labeled {t.assets_labeled} of {self.plan.total_assets} assets with "
+            f"{t.objects_created} objects in {elapsed:.1f} s; "
+            f"{t.assets_empty} assets had nothing to label; {t.assets_failed} assets failed"
+        )
+        if t.predictions_dropped:
+            message += f"; {t.predictions_dropped} predictions of unmapped classes were dropped"
+        return message + ".", False
+
+    def _failure_lines(self, event: JobFinished) -> list[LogLine]:
+        lines = []
+        for failure in event.failures:
+            if self.failure_lines >= MAX_FAILURE_LINES:
+                break
+            self.failure_lines += 1
+            lines.append(("WARNING", f"Asset {failure.external_id}: {failure.reason}"))
+        return lines
+
+    def _progress_line(self, interval: float) -> list[LogLine]:
+        now = time.monotonic()
+        if self.complete or now - self.last_progress_at < interval or self.plan is None:
+            return []
+        self.last_progress_at = now
+        t = self.totals()
+        done = t.assets_labeled + t.assets_empty + t.assets_failed
+        percent = 100 * done // max(1, self.plan.total_assets)
+        return [
+            (
+                "INFO",
+                f"Progress: {done}/{self.plan.total_assets} assets ({percent}%), {t.assets_failed} failed",
+            )
+        ]

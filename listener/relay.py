@@ -1,0 +1,110 @@
+"""Status events back to the user: consume the status queue, log progress, answer once at the end."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from handler.job import parse_status
+from handler.ledger import FinalRecord, Ledger, RunRecord
+from listener.progress import RunProgress
+
+logger = logging.getLogger(__name__)
+
+
+class Notifier(Protocol):
+    def log(self, run: RunRecord, level: str, message: str) -> None: ...
+
+    def respond(self, run: RunRecord, message: str) -> None: ...
+
+
+class RunRegistry:
+    """Open runs by id; a run unknown here (e.g. after a restart) is restored from the ledger."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._runs: dict[str, RunProgress] = {}
+        self._lock = threading.Lock()
+
+    def add(self, run: RunRecord) -> None:
+        with self._lock:
+            self._runs.setdefault(run.run_id, RunProgress(run))
+
+    def get(self, run_id: str) -> RunProgress | None:
+        with self._lock:
+            progress = self._runs.get(run_id)
+        if progress is not None:
+            return progress
+        run = self._ledger.load_run(run_id)
+        if run is None:
+            return None
+        restored = RunProgress(run)
+        restored.restore(self._ledger.load_plan(run_id), self._ledger.list_job_results(run_id))
+        with self._lock:
+            return self._runs.setdefault(run_id, restored)
+
+    def remove(self, run_id: str) -> None:
+        with self._lock:
+            self._runs.pop(run_id, None)
+
+
+class StatusRelay:
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        registry: RunRegistry,
+        ledger: Ledger,
+        notifier: Notifier,
+        progress_interval: float = 10.0,
+    ) -> None:
+        self._sqs, self._url, self._registry = sqs, queue_url, registry
+        self._ledger, self._notifier, self._interval = ledger, notifier, progress_interval
+
+    def run(self, stop: threading.Event, wait_seconds: int = 20) -> None:
+        while not stop.is_set():
+            try:
+                self.poll_once(wait_seconds)
+            except Exception:
+                logger.exception("status relay: poll failed; retrying")
+                stop.wait(2)
+
+    def poll_once(self, wait_seconds: int = 20) -> int:
+        response = self._sqs.receive_message(
+            QueueUrl=self._url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
+        )
+        messages = response.get("Messages", [])
+        done = [m["ReceiptHandle"] for m in messages if self._handle(m["Body"])]
+        for start in range(0, len(done), 10):
+            entries = [{"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(done[start : start + 10])]
+            self._sqs.delete_message_batch(QueueUrl=self._url, Entries=entries)
+        return len(messages)
+
+    def _handle(self, body: str) -> bool:
+        """Apply one status event; True when it may be deleted."""
+        try:
+            event = parse_status(body)
+        except ValidationError:
+            logger.error("malformed status message; leaving it for the dead-letter queue")
+            return False
+        progress = self._registry.get(event.run_id)
+        if progress is None:
+            logger.error("status for unknown run %s; dropped", event.run_id)
+            return True
+        for level, message in progress.apply(event, self._interval):
+            self._notifier.log(progress.run, level, message)
+        if progress.complete:
+            self._finish(progress)
+        return True
+
+    def _finish(self, progress: RunProgress) -> None:
+        message, error = progress.final_message()
+        run = progress.run
+        if self._ledger.finish_run(run.run_id, FinalRecord(message=message, error=error)):
+            self._notifier.log(run, "ERROR" if error else "INFO", message)
+            self._notifier.respond(run, message)
+            logger.info("run %s: finished: %s", run.run_id, message)
+        self._registry.remove(run.run_id)

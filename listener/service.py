@@ -1,0 +1,117 @@
+"""The listener: holds the plugin socket, accepts runs off the socket thread, relays status back."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from handler.ango import pooled_session
+from handler.aws import AwsClients, make_clients
+from handler.deps import build_ango_factory
+from handler.ledger import Ledger, RunRecord
+from handler.model import load_model_factory
+from handler.queues import MessageQueue
+from handler.settings import Settings
+from listener.acceptance import RunAcceptor, RunRejected
+from listener.payload import session_of
+from listener.plugin_socket import PluginSocket
+from listener.relay import RunRegistry, StatusRelay
+
+logger = logging.getLogger(__name__)
+
+
+class Listener:
+    def __init__(self, settings: Settings, clients: AwsClients | None = None) -> None:
+        missing = settings.missing_aws_resources()
+        if missing or not settings.ango_plugin_id:
+            raise ValueError(f"missing settings: {', '.join(missing or ['ANGO_PLUGIN_ID'])}")
+        clients = clients or make_clients()
+        ledger = Ledger(clients.s3, clients.kms, settings.ledger_bucket, settings.kms_key_id)
+        self._settings = settings
+        self.acceptor = RunAcceptor(
+            plugin_id=settings.ango_plugin_id,
+            spec=load_model_factory(settings.model_name).spec,
+            ledger=ledger,
+            jobs=MessageQueue(clients.sqs, settings.job_queue_url),
+            ango=build_ango_factory(settings, pooled_session()),
+        )
+        self.registry = RunRegistry(ledger)
+        self.relay = StatusRelay(
+            clients.sqs,
+            settings.status_queue_url,
+            self.registry,
+            ledger,
+            self,
+            settings.progress_interval_seconds,
+        )
+        self.socket = PluginSocket(
+            settings.ango_host,
+            settings.ango_plugin_id,
+            settings.ango_plugin_secret.get_secret_value(),
+            self._on_plugin,
+        )
+        self._accepting = ThreadPoolExecutor(4, thread_name_prefix="accept")
+        self.accept_seconds: deque[float] = deque(maxlen=100_000)  # event in -> handler returns
+
+    def run(self, stop: threading.Event) -> None:
+        relay = threading.Thread(target=self.relay.run, args=(stop,), name="relay", daemon=True)
+        relay.start()
+        try:
+            self.socket.run(stop)
+        finally:
+            self._accepting.shutdown(wait=True)
+            self.socket.drain(timeout=5)
+            relay.join(timeout=25)
+
+    # -- socket side: returns at once, the work happens on the accept pool ---------------------
+
+    def _on_plugin(self, data: Any) -> None:
+        started = time.perf_counter()
+        self._accepting.submit(self._accept, data)
+        self.accept_seconds.append(time.perf_counter() - started)
+
+    def _accept(self, data: Any) -> None:
+        try:
+            run = self.acceptor.accept(data)
+        except RunRejected as exc:
+            self._reject(data, str(exc))
+            return
+        except Exception:
+            logger.exception("run of session %r: unexpected error while accepting", session_of(data))
+            self._reject(data, "The plugin could not start this run (internal error); please try again.")
+            return
+        if run is not None:
+            self.registry.add(run)
+            self.log(run, "INFO", f"Run accepted for project {run.project_id}; listing assets.")
+
+    def _reject(self, data: Any, message: str) -> None:
+        session = session_of(data)
+        logger.warning("run of session %r rejected: %s", session, message)
+        fields = data if isinstance(data, dict) else {}
+        context = {key: str(fields.get(key, ""))[:200] for key in ("orgId", "runBy")}
+        self._emit_log(session, context["orgId"], context["runBy"], "ERROR", message)
+        self.socket.emit("response", {"response": f"Run not started: {message}", "session": session})
+
+    # -- Notifier: what the status relay calls -------------------------------------------------
+
+    def log(self, run: RunRecord, level: str, message: str) -> None:
+        self._emit_log(run.session, run.org_id, run.run_by, level, message)
+
+    def respond(self, run: RunRecord, message: str) -> None:
+        self.socket.emit("response", {"response": message, "session": run.session})
+
+    def _emit_log(self, session: str, org_id: str, run_by: str, level: str, message: str) -> None:
+        # The same shape imerit-ango's PluginLogger sends, so Hub shows it in Plugin Sessions.
+        payload = {
+            "level": level,
+            "organization": org_id,
+            "pluginId": self._settings.ango_plugin_id,
+            "runBy": run_by,
+            "session": session,
+            "msg": message,
+        }
+        self.socket.emit("log", payload)
