@@ -41,9 +41,12 @@ def parse_config_json(text: str | None, spec: ModelSpec) -> tuple[RunConfig, Bas
     raw = _load_json_object(text)
     try:
         config = RunConfig.model_validate(raw)
-        model_config = spec.config.model_validate(config.model)
     except ValidationError as exc:
         raise ConfigError(f"Config JSON is invalid: {_summarise(exc)}") from None
+    try:
+        model_config = spec.config.model_validate(config.model)
+    except ValidationError as exc:
+        raise ConfigError(f"Config JSON is invalid: {_summarise(exc, prefix='model.')}") from None
     return config, model_config
 
 
@@ -75,9 +78,9 @@ def _depth(value: Any) -> int:
     return 0
 
 
-def _summarise(exc: ValidationError) -> str:
+def _summarise(exc: ValidationError, prefix: str = "") -> str:
     parts = []
     for error in exc.errors()[:5]:
-        where = ".".join(str(p) for p in error["loc"]) or "(top level)"
+        where = prefix + ".".join(str(p) for p in error["loc"]) or "(top level)"
         parts.append(f"{where}: {error['msg']}")
     return "; ".join(parts)

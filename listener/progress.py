@@ -23,7 +23,7 @@ class RunProgress:
     jobs: dict[str, JobCounts] = field(default_factory=dict)
     failed_reason: str | None = None
     failure_lines: int = 0
-    last_progress_at: float = 0.0
+    last_progress_at: float | None = None  # monotonic time of the last progress line
 
     def restore(self, plan: RunPlan | None, results: list[JobResult]) -> None:
         self.plan = plan
@@ -80,7 +80,8 @@ class RunProgress:
 
     def _progress_line(self, interval: float) -> list[LogLine]:
         now = time.monotonic()
-        if self.complete or now - self.last_progress_at < interval or self.plan is None:
+        recent = self.last_progress_at is not None and now - self.last_progress_at < interval
+        if self.complete or recent or self.plan is None:
             return []
         self.last_progress_at = now
         t = self.totals()

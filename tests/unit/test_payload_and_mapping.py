@@ -1,0 +1,91 @@
+import pytest
+
+from handler.model import load_model_factory
+from listener.mapping import MappingError, resolve_targets
+from listener.payload import PayloadError, parse_plugin_run, session_of
+
+pytestmark = pytest.mark.unit
+SPEC = load_model_factory("haar").spec
+PROJECT = {
+    "categorySchema": {
+        "tools": [
+            {"schemaId": "box1", "title": "Face", "tool": "bounding-box"},
+            {"schemaId": "poly1", "title": "Person", "tool": "polygon"},
+        ],
+        "classifications": [{"schemaId": "cls1", "title": "Scene", "tool": "radio"}],
+    }
+}
+
+
+def payload(**overrides):
+    base = {
+        "projectId": "p1",
+        "apiKey": "key",
+        "session": "s1",
+        "orgId": "o",
+        "runBy": "u",
+        "categorySchema": [{"schemaId": "box1", "modelClass": "Face"}],
+        "batches": ["b1"],
+        "configJSON": "{}",
+        "stage": ["ignored: other plugin types' key"],
+    }
+    base.update(overrides)
+    return base
+
+
+def test_valid_payload_parses_and_ignores_unknown_keys():
+    run = parse_plugin_run(payload())
+    assert run.projectId == "p1"
+    assert run.batches == ["b1"]
+    assert "key" not in repr(run)  # the API key never shows in a repr (and so in a log line)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        [],
+        "text",
+        payload(projectId=""),
+        payload(session=5),
+        payload(batches="b1"),
+        payload(apiKey=None),
+        payload(categorySchema=[{"schemaId": "x"}]),
+        payload(configJSON={"a": 1}),
+    ],
+)
+def test_malformed_payload_is_refused(bad):
+    with pytest.raises(PayloadError):
+        parse_plugin_run(bad)
+
+
+def test_oversized_payload_is_refused_before_parsing():
+    with pytest.raises(PayloadError, match="larger than"):
+        parse_plugin_run(payload(batches=["b" * 1000] * 300))
+
+
+def test_session_of_survives_broken_payloads():
+    assert session_of({"session": "abc"}) == "abc"
+    assert session_of({"session": 1}) == ""
+    assert session_of("junk") == ""
+
+
+def test_mapping_resolves_each_class_to_its_tool():
+    targets = resolve_targets(parse_plugin_run(payload()).categorySchema, PROJECT, SPEC)
+    assert [(t.model_class, t.schema_id, t.tool) for t in targets] == [("Face", "box1", "bounding-box")]
+
+
+@pytest.mark.parametrize(
+    ("mapping", "fragment"),
+    [
+        (None, "complete class mapping"),
+        ([], "complete class mapping"),
+        ([{"schemaId": "box1", "modelClass": "Cat"}], "no class 'Cat'"),
+        ([{"schemaId": "nope", "modelClass": "Face"}], "not a labeling tool"),
+        ([{"schemaId": "cls1", "modelClass": "Face"}], "not a labeling tool"),
+        ([{"schemaId": "poly1", "modelClass": "Face"}], "a polygon tool"),
+    ],
+)
+def test_bad_mapping_is_refused_with_a_clear_message(mapping, fragment):
+    with pytest.raises(MappingError, match=fragment):
+        resolve_targets(parse_plugin_run(payload(categorySchema=mapping)).categorySchema, PROJECT, SPEC)
