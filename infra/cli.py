@@ -66,7 +66,7 @@ def _delegate(name: str) -> Callable[[list[str]], int]:
             from infra.localstack import main as localstack_main
 
             return localstack_main(argv)
-        from infra.emulator.__main__ import main as emulator_main
+        from infra.emulator.cli import main as emulator_main
 
         return emulator_main(argv)
 
@@ -129,7 +129,11 @@ def _work(args: argparse.Namespace) -> int:
     clients = make_clients()
     worker = Worker(build_deps(resolve_settings(), clients), clients.sqs, args.concurrency, args.grace)
     stop = _stop_on_signals()
-    threading.Thread(target=lambda: (stop.wait(), worker.stop()), daemon=True).start()
+    def stop_worker_on_signal() -> None:
+        stop.wait()
+        worker.stop()
+
+    threading.Thread(target=stop_worker_on_signal, daemon=True).start()
     summary = worker.run(burst=args.burst)
     print(summary.line(), flush=True)
     if worker.busy:  # jobs past the grace were released to the queue; don't wait for them

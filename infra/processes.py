@@ -1,0 +1,97 @@
+"""The adapter's own processes on one machine: one listener and N workers, as a user would run
+them, each a separate `ango-batch` process with its output in a log file. Used by the demo, the
+integration tests and the benchmark; every process is stopped on exit, whatever happens."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infra.stack import StackOutputs
+
+
+def adapter_env(
+    outputs: StackOutputs,
+    ango_host: str,
+    plugin_id: str,
+    plugin_secret: str,
+    aws_env: Mapping[str, str],
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment a deployed listener or worker would get, pointed at local endpoints."""
+    return {
+        **os.environ,
+        **aws_env,
+        "ANGO_HOST": ango_host,
+        "ANGO_PLUGIN_ID": plugin_id,
+        "ANGO_PLUGIN_SECRET": plugin_secret,
+        "ANGO_BATCH_JOB_QUEUE_URL": outputs.job_queue_url,
+        "ANGO_BATCH_STATUS_QUEUE_URL": outputs.status_queue_url,
+        "ANGO_BATCH_LEDGER_BUCKET": outputs.ledger_bucket,
+        "ANGO_BATCH_KMS_KEY_ID": outputs.kms_key_arn,
+        "PYTHONUNBUFFERED": "1",
+        **(extra or {}),
+    }
+
+
+@dataclass
+class AdapterProcesses:
+    env: dict[str, str]
+    log_dir: Path
+    listener: subprocess.Popen[bytes] | None = None
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start_listener(self) -> subprocess.Popen[bytes]:
+        self.listener = self._spawn("listener", ["listen"])
+        return self.listener
+
+    def start_worker(self, concurrency: int = 2, grace: float = 30.0) -> subprocess.Popen[bytes]:
+        args = ["work", "--concurrency", str(concurrency), "--grace", str(grace)]
+        worker = self._spawn(f"worker-{len(self.workers)}", args)
+        self.workers.append(worker)
+        return worker
+
+    def all(self) -> list[subprocess.Popen[bytes]]:
+        return [p for p in [self.listener, *self.workers] if p is not None]
+
+    def log_text(self, name: str) -> str:
+        path = self.log_dir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with (self.log_dir / f"{name}.log").open("ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "infra.cli", *args],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+
+def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> int:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+    return int(process.returncode)
+
+
+@contextlib.contextmanager
+def adapter_processes(env: dict[str, str], log_dir: Path) -> Iterator[AdapterProcesses]:
+    processes = AdapterProcesses(env=env, log_dir=log_dir)
+    try:
+        yield processes
+    finally:
+        for process in processes.all():
+            stop(process)
