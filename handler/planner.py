@@ -40,9 +40,14 @@ def plan_run(job: PlanJob, run: RunRecord, deps: Deps) -> None:
 
 
 def _selected_assets(run: RunRecord, deps: Deps) -> list[AssetRef]:
+    """The run's assets; those whose externalId another asset of the project shares are marked to
+    be addressed by URL, since an import by externalId would also label the others."""
     client = deps.ango(deps.ledger.decrypt_api_key(run))
     assets = list(client.list_assets(run.project_id, run.batches))
-    counts = Counter(asset.external_id for asset in assets)
+    # With a batch filter, the sharers may sit outside the selection: count over the whole project
+    # (one listing, about 0.01 calls per asset).
+    population = client.list_assets(run.project_id, ()) if run.batches and assets else assets
+    counts = Counter(asset.external_id for asset in population)
     return [
         asset.model_copy(update={"address_by_url": True}) if counts[asset.external_id] > 1 else asset
         for asset in assets

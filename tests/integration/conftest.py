@@ -1,0 +1,74 @@
+"""Fixtures for end-to-end tests: a stack from template.yaml on LocalStack, the Ango Hub emulator,
+and the adapter's own processes (one listener, two workers), all torn down afterwards."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import boto3
+import pytest
+
+from handler.settings import Settings
+from infra import demo_data
+from infra.emulator.control import EmulatorControl
+from infra.emulator.process import run_emulator
+from infra.localstack import local_aws_env
+from infra.processes import AdapterProcesses, adapter_env, adapter_processes
+from infra.stack import StackOutputs, delete_stack, deploy_stack
+
+# Short function timeout -> short job-queue visibility (6x), so a failed job reappears in a minute.
+TEST_PARAMETERS = {"FunctionTimeoutSeconds": "10", "MaxReceiveCount": "3"}
+
+
+@pytest.fixture(scope="module")
+def stack(localstack: str) -> Iterator[StackOutputs]:
+    name = f"ango-it-{uuid.uuid4().hex[:10]}"
+    outputs = deploy_stack(name, parameters=TEST_PARAMETERS)
+    try:
+        yield outputs
+    finally:
+        boto3.resource("s3").Bucket(outputs.ledger_bucket).objects.all().delete()
+        delete_stack(name)
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[EmulatorControl]:
+    with run_emulator(seed="demo") as control:
+        yield control
+
+
+@pytest.fixture(scope="module")
+def settings(stack: StackOutputs, emulator: EmulatorControl) -> Settings:
+    return Settings(
+        ANGO_HOST=emulator.base_url,
+        ANGO_PLUGIN_ID=demo_data.PLUGIN_ID,
+        ANGO_PLUGIN_SECRET=demo_data.PLUGIN_SECRET,
+        ANGO_BATCH_JOB_QUEUE_URL=stack.job_queue_url,
+        ANGO_BATCH_STATUS_QUEUE_URL=stack.status_queue_url,
+        ANGO_BATCH_LEDGER_BUCKET=stack.ledger_bucket,
+        ANGO_BATCH_KMS_KEY_ID=stack.kms_key_arn,
+    )
+
+
+@pytest.fixture(scope="module")
+def adapter(
+    localstack: str, stack: StackOutputs, emulator: EmulatorControl, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AdapterProcesses]:
+    env = adapter_env(
+        stack,
+        emulator.base_url,
+        demo_data.PLUGIN_ID,
+        demo_data.PLUGIN_SECRET,
+        local_aws_env(localstack),
+        {"ANGO_BATCH_PROGRESS_INTERVAL_SECONDS": "0.2"},
+    )
+    with adapter_processes(env, tmp_path_factory.mktemp("adapter-logs")) as processes:
+        processes.start_listener()
+        processes.start_worker(concurrency=2)
+        processes.start_worker(concurrency=2)
+        try:
+            emulator.wait_for_plugin_live(demo_data.PLUGIN_ID, timeout=60)
+        except TimeoutError:
+            pytest.fail("plugin never went live; listener log:\n" + processes.log_text("listener"))
+        yield processes

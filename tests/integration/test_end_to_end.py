@@ -1,0 +1,219 @@
+"""A Batch Model run end to end: emulator -> listener -> SQS -> two workers -> pre-labels -> response.
+
+Real parts throughout: LocalStack's SQS/S3/KMS from template.yaml, real sockets, the real Haar
+model, the adapter as separate processes. Only Ango Hub is the emulator.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import uuid
+from typing import Any
+
+import pytest
+
+from handler.aws import make_clients
+from handler.ledger import Ledger
+from handler.settings import Settings
+from infra import demo_data
+from infra.demo import start_demo_run
+from infra.emulator.control import EmulatorControl
+from infra.processes import AdapterProcesses
+from listener.acceptance import run_id_for
+
+pytestmark = pytest.mark.integration
+RUN_TIMEOUT = 180.0
+
+
+def finish(emulator: EmulatorControl, session: str, adapter: AdapterProcesses) -> dict[str, Any]:
+    try:
+        state = emulator.wait_for_response(session, timeout=RUN_TIMEOUT)
+    except TimeoutError:
+        logs = "\n".join(
+            f"--- {n}\n{adapter.log_text(n)[-3000:]}" for n in ("listener", "worker-0", "worker-1")
+        )
+        pytest.fail(f"no response for session {session}\n{logs}")
+    return state
+
+
+def assets_by_external_id(emulator: EmulatorControl) -> dict[str, dict[str, Any]]:
+    return {a["_id"]: a for a in emulator.labels(demo_data.PROJECT_ID)["assets"]}
+
+
+def test_a_run_prelabels_its_batch_and_touches_nothing_else(emulator, adapter, settings):
+    before = assets_by_external_id(emulator)
+    session = start_demo_run(emulator, batches=[demo_data.BATCH_A_ID], job_size=6)
+    state = finish(emulator, session, adapter)
+
+    assert len(state["responses"]) == 1, state["responses"]
+    in_batch = [a for a in before.values() if demo_data.BATCH_A_ID in a["batches"]]
+    message = state["responses"][0]["response"]
+    assert message.startswith("Pre-labeled ") and f" of {len(in_batch)} assets" in message
+    assert "0 assets failed" in message
+
+    after = assets_by_external_id(emulator)
+    faces = [a for a in after.values() if a["externalId"] in demo_data.FACE_EXTERNAL_IDS]
+    assert faces and all(len(a["answer"]["tools"]) == 1 for a in faces)
+    assert all(a["answer"]["tools"][0]["schemaId"] == demo_data.FACE_SCHEMA_ID for a in faces)
+    assert all(a["importCount"] == 1 for a in faces)
+    for asset_id, asset in after.items():
+        if demo_data.BATCH_A_ID not in asset["batches"]:
+            assert asset["importCount"] == before[asset_id]["importCount"], asset["externalId"]
+    labeled = sum(1 for a in after.values() if a["importCount"] > before[a["_id"]]["importCount"])
+    assert message.startswith(f"Pre-labeled {labeled} of ")
+
+    levels_and_messages = [(log["level"], log["msg"]) for log in state["logs"]]
+    jobs = math.ceil(len(in_batch) / 6)
+    assert ("INFO", f"Found {len(in_batch)} assets to pre-label ({jobs} jobs).") in levels_and_messages
+    assert any(msg.startswith("Progress: ") for _, msg in levels_and_messages)
+    assert all(log["session"] == session and log["pluginId"] == demo_data.PLUGIN_ID for log in state["logs"])
+
+    ledger = Ledger(*_s3_kms(), settings.ledger_bucket, settings.kms_key_id)
+    run_id = run_id_for(demo_data.PLUGIN_ID, session)
+    assert len(ledger.list_job_results(run_id)) == jobs
+    final = ledger.load_final(run_id)
+    assert final is not None and final.message == message
+
+
+def test_batches_filter_has_and_semantics(emulator, adapter):
+    both = [
+        a
+        for a in assets_by_external_id(emulator).values()
+        if {demo_data.BATCH_A_ID, demo_data.BATCH_B_ID} <= set(a["batches"])
+    ]
+    session = start_demo_run(emulator, batches=[demo_data.BATCH_A_ID, demo_data.BATCH_B_ID])
+    state = finish(emulator, session, adapter)
+    assert len(state["responses"]) == 1
+    assert f" of {len(both)} assets" in state["responses"][0]["response"]
+
+
+def test_an_empty_selection_finishes_with_a_clear_message(emulator, adapter):
+    project = next(p for p in demo_data.demo_seed()["projects"] if p["_id"] == demo_data.PROJECT_ID)
+    empty_batch = "e" * 24
+    emulator.seed(
+        {
+            "users": [
+                {
+                    "userId": demo_data.USER_ID,
+                    "apiKey": demo_data.API_KEY,
+                    "orgId": demo_data.ORG_ID,
+                    "projects": [EMPTY_PROJECT_ID],
+                }
+            ],
+            "projects": [
+                {
+                    **project,
+                    "_id": EMPTY_PROJECT_ID,
+                    "assets": [_as_json(a) for a in project["assets"][:3]],
+                    "batches": [*project["batches"], {"_id": empty_batch, "name": "Empty"}],
+                }
+            ],
+        }
+    )
+    session = emulator.start_run(
+        plugin_id=demo_data.PLUGIN_ID,
+        project_id=EMPTY_PROJECT_ID,
+        user_api_key=demo_data.API_KEY,
+        category_schema=FACE_MAPPING,
+        batches=[empty_batch],
+        config_json="{}",
+    )
+    state = finish(emulator, session, adapter)
+    assert [r["response"] for r in state["responses"]] == [
+        "No assets match the selected batches; nothing was pre-labeled."
+    ]
+
+
+def _as_json(asset: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in asset.items() if k != "content"}
+    return {**fields, "contentBase64": base64.b64encode(asset["content"]).decode()}
+
+
+def test_an_unknown_batch_ends_the_run_with_hubs_reason(emulator, adapter):
+    session = start_demo_run(emulator, batches=["0" * 24])
+    state = finish(emulator, session, adapter)
+    responses = [r["response"] for r in state["responses"]]
+    assert len(responses) == 1
+    assert responses[0].startswith("Run failed: Could not list the project's assets: Ango Hub answered 400")
+
+
+def _s3_kms() -> tuple[Any, Any]:
+    clients = make_clients()
+    return clients.s3, clients.kms
+
+
+CONFIG_OK = json.dumps({"job_size": 10})
+EMPTY_PROJECT_ID = "65d4c0de00000000000000e0"
+FACE_MAPPING = [{"schemaId": demo_data.FACE_SCHEMA_ID, "modelClass": "Face"}]
+
+
+def raw_run(**overrides: Any) -> dict[str, Any]:
+    """A payload as Hub sends it, for what Hub's UI would not let a user click (unknown project...)."""
+    payload = {
+        "projectId": demo_data.PROJECT_ID,
+        "apiKey": demo_data.API_KEY,
+        "orgId": demo_data.ORG_ID,
+        "runBy": demo_data.USER_ID,
+        "session": f"raw-{uuid.uuid4().hex}",
+        "categorySchema": FACE_MAPPING,
+        "batches": [demo_data.BATCH_A_ID],
+        "configJSON": CONFIG_OK,
+    }
+    return {key: value for key, value in {**payload, **overrides}.items() if value is not ...}
+
+
+@pytest.mark.parametrize(
+    ("run", "expected"),
+    [
+        ({"config_json": "{not json"}, "Config JSON is not valid JSON"),
+        ({"config_json": '{"model": {"min_neighbors": -1}}'}, "model.min_neighbors"),
+        ({"category_schema": None}, "Please complete class mapping"),
+        (
+            {"category_schema": [{"schemaId": demo_data.PERSON_SCHEMA_ID, "modelClass": "Face"}]},
+            "polygon tool",
+        ),
+        ({"raw_payload": raw_run(projectId="f" * 24)}, f"Could not open project {'f' * 24}"),
+        (
+            {"raw_payload": raw_run(apiKey=demo_data.OTHER_API_KEY)},
+            f"Could not open project {demo_data.PROJECT_ID}",
+        ),
+        ({"raw_payload": raw_run(apiKey="not-a-key")}, "Ango Hub refused the API key (401"),
+        ({"raw_payload": raw_run(apiKey=...)}, "run request is invalid (fields: apiKey)"),
+    ],
+    ids=[
+        "bad-json",
+        "bad-model-config",
+        "no-mapping",
+        "wrong-tool",
+        "unknown-project",
+        "no-access",
+        "bad-key",
+        "no-key",
+    ],
+)
+def test_a_run_that_cannot_start_gets_a_clear_error_and_enqueues_nothing(
+    emulator, adapter, settings: Settings, run, expected
+):
+    request = {
+        "plugin_id": demo_data.PLUGIN_ID,
+        "project_id": demo_data.PROJECT_ID,
+        "user_api_key": demo_data.API_KEY,
+        "category_schema": FACE_MAPPING,
+        "batches": [demo_data.BATCH_A_ID],
+        "config_json": CONFIG_OK,
+    }
+    session = emulator.start_run(**{**request, **run})
+    state = finish(emulator, session, adapter)
+    responses = [r["response"] for r in state["responses"]]
+    assert len(responses) == 1 and responses[0].startswith("Run not started: ")
+    assert expected in responses[0]
+    assert any(log["level"] == "ERROR" for log in state["logs"])
+    ledger = Ledger(*_s3_kms(), settings.ledger_bucket, settings.kms_key_id)
+    assert ledger.load_run(run_id_for(demo_data.PLUGIN_ID, session)) is None  # so no job exists
+
+
+def test_the_api_key_never_reaches_the_logs(emulator, adapter):
+    for name in ("listener", "worker-0", "worker-1"):
+        assert demo_data.API_KEY not in adapter.log_text(name)
