@@ -129,6 +129,7 @@ def _work(args: argparse.Namespace) -> int:
     clients = make_clients()
     worker = Worker(build_deps(resolve_settings(), clients), clients.sqs, args.concurrency, args.grace)
     stop = _stop_on_signals()
+
     def stop_worker_on_signal() -> None:
         stop.wait()
         worker.stop()
