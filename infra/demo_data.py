@@ -1,0 +1,247 @@
+"""Demo seed for the Ango Hub emulator: real photographs bundled with scikit-image plus generated images.
+
+Nothing is downloaded at run time: every image comes from files shipped inside scikit-image or from
+numpy. `demo_seed()` is what `python -m infra.emulator --seed demo` serves; `bench_seed(n)` backs
+`--seed bench:<n>`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from infra.emulator import pictures
+
+PLUGIN_ID = "demo-plugin"
+PLUGIN_SECRET = "demo-plugin-secret"  # noqa: S105 - a published demo credential
+ORG_ID = "demo-org"
+USER_ID = "demo-user"
+API_KEY = "demo-api-key"
+OTHER_USER_ID = "other-user"  # same org, but the demo project is not shared with them
+OTHER_API_KEY = "other-api-key"
+
+PROJECT_ID = "65d4c0de00000000000000a1"
+PROJECT_NAME = "Demo: faces"
+BENCH_PROJECT_ID = "65d4c0de00000000000000b2"
+
+BATCH_A_ID = "65d4c0de0000000000000ba1"
+BATCH_B_ID = "65d4c0de0000000000000bb2"
+BATCH_A_NAME = "Batch A"
+BATCH_B_NAME = "Batch B"
+
+FACE_SCHEMA_ID = "f4ce0000000000000000001"  # tool: bounding-box
+PERSON_SCHEMA_ID = "9e250000000000000000002"  # tool: polygon
+EXPRESSION_SCHEMA_ID = "e4910000000000000000003"  # radio nested in Face
+SCENE_SCHEMA_ID = "5ce00000000000000000004"  # radio classification
+SCENE_OPTIONS = ("Indoor", "Outdoor", "Space", "Abstract")
+RELATION_SCHEMA_ID = "4e1a0000000000000000005"  # one-to-one relation
+
+# Hub's sample Default Config (DOC-BM), so the docs' sample callback runs unchanged against the demo.
+DEFAULT_CONFIG_JSON = json.dumps({"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}})
+CATEGORY_MAPPING = [{"schemaId": FACE_SCHEMA_ID, "modelClass": "face"}]
+
+# externalIds need not be unique in Hub: one copy in Batch A, one in no batch. An adapter that
+# imports by externalId will label the out-of-batch copy too.
+DUPLICATE_EXTERNAL_ID = "duplicate.jpg"
+
+STAGES = [
+    {"id": "Start", "type": "Start", "name": "Start"},
+    {"id": "Label", "type": "Label", "name": "Label"},
+    {"id": "Complete", "type": "Complete", "name": "Complete"},
+]
+
+Array = NDArray[np.uint8]
+
+
+def _options(*values: str) -> list[dict[str, str]]:
+    return [{"value": v, "schemaId": hashlib.sha256(v.encode()).hexdigest()[:23]} for v in values]
+
+
+CATEGORY_SCHEMA: dict[str, Any] = {
+    "tools": [
+        {
+            "tool": "bounding-box",
+            "title": "Face",
+            "schemaId": FACE_SCHEMA_ID,
+            "required": False,
+            "color": "#e91e63",
+            "classifications": [
+                {
+                    "tool": "radio",
+                    "title": "Expression",
+                    "schemaId": EXPRESSION_SCHEMA_ID,
+                    "options": _options("Neutral", "Smiling"),
+                }
+            ],
+        },
+        {
+            "tool": "polygon",
+            "title": "Person",
+            "schemaId": PERSON_SCHEMA_ID,
+            "required": False,
+            "color": "#2196f3",
+        },
+    ],
+    "classifications": [
+        {"tool": "radio", "title": "Scene", "schemaId": SCENE_SCHEMA_ID, "options": _options(*SCENE_OPTIONS)}
+    ],
+    "relations": [{"tool": "one-to-one", "title": "Near", "schemaId": RELATION_SCHEMA_ID}],
+}
+
+
+@dataclass(frozen=True)
+class DemoImage:
+    external_id: str
+    batches: tuple[str, ...]
+    content_type: str
+    content: bytes
+    width: int
+    height: int
+    has_face: bool = False
+
+
+def encode(pixels: Array, fmt: str = "JPEG") -> bytes:
+    buffer = io.BytesIO()
+    image = Image.fromarray(pixels)
+    if fmt == "JPEG":
+        image.convert("RGB").save(buffer, format="JPEG", quality=90)
+    else:
+        image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _image(external_id: str, batches: tuple[str, ...], pixels: Array, face: bool = False) -> DemoImage:
+    fmt = "PNG" if external_id.endswith(".png") else "JPEG"
+    mime = "image/png" if fmt == "PNG" else "image/jpeg"
+    height, width = pixels.shape[:2]
+    return DemoImage(external_id, batches, mime, encode(pixels, fmt), width, height, face)
+
+
+def _generated(kind: str, index: int) -> Array:
+    width, height = (320, 240) if index % 2 else (480, 360)
+    makers: dict[str, Callable[[int, int, int], Array]] = {
+        "gradient": pictures.gradient,
+        "shapes": pictures.shapes,
+        "noise": pictures.noise,
+    }
+    return makers[kind](width, height, index)
+
+
+def _synthetic(prefix: str, count: int, batches: tuple[str, ...], first_seed: int) -> list[DemoImage]:
+    kinds = ("gradient", "shapes", "noise")
+    out = []
+    for i in range(count):
+        kind = kinds[i % 3]
+        ext = "png" if kind == "shapes" else "jpg"
+        out.append(_image(f"{prefix}-{kind}-{i:02d}.{ext}", batches, _generated(kind, first_seed + i)))
+    return out
+
+
+@functools.cache
+def demo_images() -> tuple[DemoImage, ...]:
+    """The demo project's images in seed order: 39 in Batch A only, 13 in B only, 4 in both, 4 in none."""
+    a, b = (BATCH_A_ID,), (BATCH_B_ID,)
+    astronauts = [_image(f"astronaut-{n}.jpg", a, px, face=True) for n, px in pictures.astronaut_variants()]
+    photos = [_image(f"{name}.jpg", a, pictures.photo(name)) for name in pictures.PHOTOS]
+    b_photos = [_image(f"{name}.jpg", b, pictures.photo(name)) for name in pictures.FALSE_FACE_PHOTOS]
+    return (
+        *astronauts,
+        *photos,
+        *_synthetic("a", 12, a, 100),
+        _image(DUPLICATE_EXTERNAL_ID, a, pictures.shapes(400, 300, 7)),
+        *b_photos,
+        *_synthetic("b", 10, b, 200),
+        *_synthetic("ab", 4, (BATCH_A_ID, BATCH_B_ID), 300),
+        *_synthetic("none", 3, (), 400),
+        _image(DUPLICATE_EXTERNAL_ID, (), pictures.noise(400, 300, 8)),
+    )
+
+
+# The only demo assets with a face in them: one frontal face each (checked with OpenCV's Haar cascade).
+FACE_EXTERNAL_IDS = tuple(f"astronaut-{name}.jpg" for name in pictures.ASTRONAUT_VARIANTS)
+
+
+def asset_id(project_id: str, index: int) -> str:
+    """A stable 24-hex id, like Hub's Mongo ObjectIds."""
+    return hashlib.sha256(f"{project_id}/{index}".encode()).hexdigest()[:24]
+
+
+def _asset_spec(project_id: str, index: int, image: DemoImage) -> dict[str, Any]:
+    return {
+        "_id": asset_id(project_id, index),
+        "externalId": image.external_id,
+        "batches": list(image.batches),
+        "contentType": image.content_type,
+        "content": image.content,
+        "width": image.width,
+        "height": image.height,
+    }
+
+
+def _project_spec(
+    project_id: str, name: str, images: list[DemoImage] | tuple[DemoImage, ...]
+) -> dict[str, Any]:
+    return {
+        "_id": project_id,
+        "name": name,
+        "categorySchema": json.loads(json.dumps(CATEGORY_SCHEMA)),
+        "batches": [{"_id": BATCH_A_ID, "name": BATCH_A_NAME}, {"_id": BATCH_B_ID, "name": BATCH_B_NAME}],
+        "stages": [dict(s) for s in STAGES],
+        "assets": [_asset_spec(project_id, i, img) for i, img in enumerate(images)],
+    }
+
+
+def demo_project() -> dict[str, Any]:
+    return _project_spec(PROJECT_ID, PROJECT_NAME, demo_images())
+
+
+@functools.cache
+def _bench_pool() -> tuple[DemoImage, ...]:
+    """A few encoded images reused by every benchmark asset, so a big project costs only memory."""
+    a = (BATCH_A_ID,)
+    return (
+        _image("astronaut.jpg", a, pictures.astronaut_variants()[0][1], face=True),
+        _image("camera.jpg", a, pictures.photo("camera")),
+        _image("coffee.jpg", a, pictures.photo("coffee")),
+        _image("gradient.jpg", a, pictures.gradient(320, 240, 1)),
+    )
+
+
+def bench_project(n_assets: int, project_id: str = BENCH_PROJECT_ID) -> dict[str, Any]:
+    """A project of `n_assets` assets, all in Batch A, cycling through a small pool of images."""
+    pool = _bench_pool()
+    images = [
+        DemoImage(f"bench-{i:06d}.jpg", p.batches, p.content_type, p.content, p.width, p.height, p.has_face)
+        for i, p in ((i, pool[i % len(pool)]) for i in range(n_assets))
+    ]
+    return _project_spec(project_id, f"Benchmark ({n_assets} assets)", images)
+
+
+def _seed(projects: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "plugins": [{"id": PLUGIN_ID, "secret": PLUGIN_SECRET, "defaultConfig": DEFAULT_CONFIG_JSON}],
+        "users": [
+            {"userId": USER_ID, "apiKey": API_KEY, "orgId": ORG_ID, "projects": [p["_id"] for p in projects]},
+            {"userId": OTHER_USER_ID, "apiKey": OTHER_API_KEY, "orgId": ORG_ID, "projects": []},
+        ],
+        "projects": projects,
+    }
+
+
+def demo_seed() -> dict[str, Any]:
+    """The full seed spec (see `infra.emulator.seed`) for `--seed demo`."""
+    return _seed([demo_project()])
+
+
+def bench_seed(n_assets: int) -> dict[str, Any]:
+    """The demo project plus a benchmark project of `n_assets`, for `--seed bench:<n>`."""
+    return _seed([demo_project(), bench_project(n_assets)])

@@ -1,0 +1,151 @@
+"""A small typed client for the emulator's `/_emulator` control API, for tests and the demo."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+_TIMEOUT_S = 10.0
+_POLL_S = 0.05
+
+
+class EmulatorError(RuntimeError):
+    """The control API refused a request; `status` and `body` say why."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(f"emulator answered {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+class EmulatorControl:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = requests.Session()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def start_run(
+        self,
+        plugin_id: str,
+        project_id: str,
+        user_api_key: str,
+        category_schema: list[dict[str, str]] | None = None,
+        batches: list[str] | None = None,
+        config_json: str | None = None,
+        raw_payload: dict[str, Any] | None = None,
+    ) -> str:
+        """What a user clicking *Run* does; returns the session id. EmulatorError(409) if not live."""
+        body: dict[str, Any] = {
+            "pluginId": plugin_id,
+            "projectId": project_id,
+            "userApiKey": user_api_key,
+            "categorySchema": category_schema,
+            "batches": batches or [],
+        }
+        if config_json is not None:
+            body["configJSON"] = config_json
+        if raw_payload is not None:
+            body["rawPayload"] = raw_payload
+        session: str = self._call("POST", "/runs", body)["session"]
+        return session
+
+    def session(self, session: str) -> dict[str, Any]:
+        return self._call("GET", f"/sessions/{session}")
+
+    def orphans(self) -> list[dict[str, Any]]:
+        orphans: list[dict[str, Any]] = self._call("GET", "/orphans")["orphans"]
+        return orphans
+
+    def wait_for_response(self, session: str, timeout: float = 30.0) -> dict[str, Any]:
+        """Poll until the session has a response; returns the session. TimeoutError otherwise."""
+        return self._wait(lambda: self.session(session), lambda s: bool(s["responses"]), timeout, session)
+
+    def plugin(self, plugin_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/plugins/{plugin_id}")
+
+    def wait_for_plugin_live(
+        self, plugin_id: str, timeout: float = 30.0, min_beats: int = 1
+    ) -> dict[str, Any]:
+        """Poll until the plugin is live with at least `min_beats` valid heartbeats in total."""
+
+        def ready(s: dict[str, Any]) -> bool:
+            return bool(s["live"]) and int(s["heartbeatCount"]) >= min_beats
+
+        return self._wait(lambda: self.plugin(plugin_id), ready, timeout, plugin_id)
+
+    def disconnect_plugin(self, plugin_id: str) -> list[str]:
+        """Server-side disconnect of every socket bound to the plugin."""
+        sids: list[str] = self._call("POST", f"/plugins/{plugin_id}/disconnect")["disconnected"]
+        return sids
+
+    def labels(self, project_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/projects/{project_id}/labels")
+
+    def set_task_status(
+        self,
+        project_id: str,
+        status: str,
+        asset_ids: list[str] | None = None,
+        external_ids: list[str] | None = None,
+    ) -> int:
+        body = {"status": status, "assetIds": asset_ids or [], "externalIds": external_ids or []}
+        updated: int = self._call("POST", f"/projects/{project_id}/task-status", body)["updated"]
+        return updated
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        requests_by_endpoint: dict[str, dict[str, int]] = self._call("GET", "/stats")["requests"]
+        return requests_by_endpoint
+
+    def reset_stats(self) -> None:
+        self._call("POST", "/stats/reset")
+
+    def configure(self, **knobs: Any) -> dict[str, Any]:
+        """Change knobs at run time (see `infra.emulator.knobs.Knobs`); returns them all."""
+        return self._call("POST", "/config", knobs)
+
+    def config(self) -> dict[str, Any]:
+        return self._call("GET", "/config")
+
+    def seed(self, spec: dict[str, Any]) -> list[str]:
+        """Add or replace projects, users and plugins; asset bytes go as `contentBase64`."""
+        ids: list[str] = self._call("POST", "/projects", spec)["projects"]
+        return ids
+
+    def reset(self) -> None:
+        """Back to the start-up seed and knobs: labels, sessions and stats are cleared."""
+        self._call("POST", "/reset")
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/health")
+
+    def _call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        response = self._http.request(
+            method, f"{self.base_url}/_emulator{path}", json=body, timeout=_TIMEOUT_S
+        )
+        payload = response.json()
+        if response.status_code >= 400:
+            raise EmulatorError(response.status_code, payload)
+        if not isinstance(payload, dict):
+            raise EmulatorError(response.status_code, payload)
+        return payload
+
+    @staticmethod
+    def _wait(
+        fetch: Callable[[], dict[str, Any]], done: Callable[[dict[str, Any]], bool], timeout: float, what: str
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            last: dict[str, Any] = fetch()
+            if done(last):
+                return last
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"gave up on {what} after {timeout:.1f}s; last state: {last}")
+            time.sleep(_POLL_S)

@@ -1,0 +1,68 @@
+"""Hub's JSON envelopes, and the request hooks every public endpoint shares (faults, stats, errors)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .errors import ApiError
+from .state import HubState
+
+logger = logging.getLogger(__name__)
+
+CONTROL_PREFIX = "/_emulator"
+
+
+def success(data: dict[str, Any], status: int = 200) -> tuple[Response, int]:
+    return jsonify({"status": "success", "data": data}), status
+
+
+def fail(status: int, message: str) -> tuple[Response, int]:
+    return jsonify({"status": "fail", "message": message}), status
+
+
+def fault_group(path: str) -> str | None:
+    """Which knob group a path's injected faults come from; None for the control API."""
+    if path.startswith("/files/"):
+        return "files"
+    if path == "/v2/import/labels":
+        return "import"
+    if path.startswith("/v2/"):
+        return "rest"
+    return None
+
+
+def install_hooks(app: Flask, state: HubState) -> None:
+    @app.before_request
+    def _inject() -> Any:
+        group = fault_group(request.path)
+        if group is None:
+            return None
+        state.faults.delay(group)
+        fault = state.faults.draw(group)
+        if fault is None:
+            return None
+        if fault.status == 429:
+            response, _ = fail(429, "Rate limit exceeded")
+            response.headers["Retry-After"] = str(fault.retry_after_s)
+            return response, 429
+        return jsonify({"status": "error", "message": "Injected server error"}), fault.status
+
+    @app.after_request
+    def _count(response: Response) -> Response:
+        if not request.path.startswith(CONTROL_PREFIX):
+            rule = request.url_rule.rule if request.url_rule else "<unmatched>"
+            state.stats.record(f"{request.method} {rule}", response.status_code)
+        return response
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> tuple[Response, int]:
+        logger.info("%s %s -> %d %s", request.method, request.path, exc.status, exc.message)
+        return fail(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> tuple[Response, int]:
+        return fail(exc.code or 500, exc.description or exc.name)

@@ -1,0 +1,164 @@
+"""`POST /v2/import/labels`: validate every item first, then apply them all (or none).
+
+Choices where Hub is undocumented (the stricter one each time): unknown keys anywhere → 400; an item
+names its asset by exactly one of `externalId` / `data`; an item with no annotations → 400; an empty
+`jsonContent` → 400; `assetId` is not accepted.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ApiError
+from .geometry import IMPORTABLE_TOOLS, check_geometry
+from .model import TODO, Asset, Project, asset_url
+from .ontology import Ontology, check_classification, nested
+
+_ITEM_KEYS = frozenset({"externalId", "data", "objects", "classifications", "relations"})
+_OBJECT_KEYS = frozenset({"schemaId", "objectId", "lock", "classifications", "title", "page"})
+_RELATION_KEYS = frozenset({"schemaId", "from", "to", "group", "title"})
+_GEOMETRY_KEYS = frozenset({*IMPORTABLE_TOOLS, "brush", "pct"})
+
+
+@dataclass
+class PlannedItem:
+    assets: list[Asset]
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    classifications: list[dict[str, Any]] = field(default_factory=list)
+    relations: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _ItemError(Exception):
+    pass
+
+
+def plan_import(project: Project, items: Any, base_url: str, max_items: int) -> list[PlannedItem]:
+    """Check the whole `jsonContent`; raises ApiError naming the first bad item, changes nothing."""
+    if not isinstance(items, list) or not items:
+        raise ApiError(400, "jsonContent must be a non-empty list")
+    if len(items) > max_items:
+        raise ApiError(413, f"jsonContent has {len(items)} items; at most {max_items} per request")
+    ontology = Ontology.of(project.category_schema)
+    plan = []
+    for index, item in enumerate(items):
+        try:
+            plan.append(_plan_item(project, ontology, item, base_url))
+        except _ItemError as exc:
+            raise ApiError(400, f"jsonContent[{index}]: {exc}") from None
+    return plan
+
+
+def apply_import(plan: list[PlannedItem], mode: str) -> dict[str, int]:
+    """Write the planned pre-labels; only To-Do tasks take them (DOC-IMPH)."""
+    updated: dict[str, Asset] = {}
+    skipped: set[str] = set()
+    for item in plan:
+        for asset in item.assets:
+            if asset.status != TODO:
+                skipped.add(asset.id)
+                continue
+            if mode == "replace" and asset.id not in updated:
+                asset.answer = {"tools": [], "classifications": [], "relations": []}
+            _store(asset, item)
+            updated[asset.id] = asset
+    return {"imported": len(plan), "assetsUpdated": len(updated), "skippedNotTodo": len(skipped)}
+
+
+def _store(asset: Asset, item: PlannedItem) -> None:
+    now_ms = int(time.time() * 1000)
+    for obj in item.objects:
+        stored = copy.deepcopy(obj)
+        stored.setdefault("objectId", uuid.uuid4().hex)
+        stored.setdefault("lock", False)
+        stored["metadata"] = {"createdAt": now_ms, "createdBy": "import"}
+        asset.answer["tools"].append(stored)
+    asset.answer["classifications"].extend(copy.deepcopy(item.classifications))
+    asset.answer["relations"].extend(copy.deepcopy(item.relations))
+    asset.is_prelabeled = True
+    asset.import_count += 1
+
+
+def _plan_item(project: Project, ontology: Ontology, item: Any, base_url: str) -> PlannedItem:
+    if not isinstance(item, dict):
+        raise _ItemError("item must be an object")
+    unknown = set(item) - _ITEM_KEYS
+    if unknown:
+        raise _ItemError(f"unknown keys {sorted(unknown)}")
+    planned = PlannedItem(assets=_find_assets(project, item, base_url))
+    planned.objects = _list(item, "objects")
+    planned.classifications = _list(item, "classifications")
+    planned.relations = _list(item, "relations")
+    if not (planned.objects or planned.classifications or planned.relations):
+        raise _ItemError("item has no objects, classifications or relations")
+    for asset in planned.assets:
+        for n, obj in enumerate(planned.objects):
+            _check_object(ontology, obj, asset, f"objects[{n}]")
+    _raise_if(_first(check_classification(c, ontology.classifications) for c in planned.classifications))
+    for n, rel in enumerate(planned.relations):
+        _check_relation(ontology, rel, f"relations[{n}]")
+    return planned
+
+
+def _find_assets(project: Project, item: dict[str, Any], base_url: str) -> list[Asset]:
+    if ("externalId" in item) == ("data" in item):
+        raise _ItemError("item must name its asset by exactly one of externalId or data")
+    if "externalId" in item:
+        key = item["externalId"]
+        found = [a for a in project.assets if a.external_id == key]
+    else:
+        key = item["data"]
+        found = [a for a in project.assets if asset_url(base_url, project.id, a.filename) == key]
+    if not isinstance(key, str) or not found:
+        raise _ItemError(f"no asset in project {project.id} matches {key!r}")
+    return found
+
+
+def _list(item: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = item.get(key, [])
+    if not isinstance(value, list):
+        raise _ItemError(f"{key} must be a list")
+    return value
+
+
+def _check_object(ontology: Ontology, obj: Any, asset: Asset, where: str) -> None:
+    if not isinstance(obj, dict):
+        raise _ItemError(f"{where} must be an object")
+    tool = ontology.tools.get(obj.get("schemaId"))  # type: ignore[arg-type]
+    if tool is None:
+        raise _ItemError(f"{where}: schemaId {obj.get('schemaId')!r} is not a tool of this project")
+    geometry = set(obj) & _GEOMETRY_KEYS
+    if geometry != {tool["tool"]}:
+        raise _ItemError(f"{where}: needs exactly one geometry key {tool['tool']!r}, got {sorted(geometry)}")
+    unknown = set(obj) - _OBJECT_KEYS - geometry
+    if unknown:
+        raise _ItemError(f"{where}: unknown keys {sorted(unknown)}")
+    problem = check_geometry(tool["tool"], obj[tool["tool"]], asset.width, asset.height)
+    _raise_if(problem and f"{where}.{tool['tool']}: {problem} (asset {asset.id})")
+    _raise_if(not isinstance(obj.get("objectId", ""), str) and f"{where}: objectId must be a string")
+    _raise_if(not isinstance(obj.get("lock", False), bool) and f"{where}: lock must be a boolean")
+    children = obj.get("classifications", [])
+    _raise_if(not isinstance(children, list) and f"{where}: classifications must be a list")
+    _raise_if(_first(check_classification(c, nested(tool)) for c in children))
+
+
+def _check_relation(ontology: Ontology, rel: Any, where: str) -> None:
+    if not isinstance(rel, dict) or rel.get("schemaId") not in ontology.relations:
+        raise _ItemError(f"{where}: schemaId is not a relation of this project")
+    unknown = set(rel) - _RELATION_KEYS
+    _raise_if(unknown and f"{where}: unknown keys {sorted(unknown)}")
+    pair = isinstance(rel.get("from"), str) and isinstance(rel.get("to"), str)
+    group = isinstance(rel.get("group"), list) and all(isinstance(g, str) for g in rel["group"])
+    _raise_if(not (pair or group) and f"{where}: needs from/to objectIds or a group list")
+
+
+def _first(problems: Any) -> str | None:
+    return next((p for p in problems if p), None)
+
+
+def _raise_if(problem: object) -> None:
+    if problem:
+        raise _ItemError(str(problem))

@@ -1,0 +1,82 @@
+"""Run-time settings of the emulator, settable from the CLI and from `POST /_emulator/config`."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+IMPORT_MODES = ("append", "replace")
+FAULT_GROUPS = ("rest", "files", "import")
+
+
+@dataclass
+class Knobs:
+    """Every field is a knob; the CLI flag is the field name with dashes (`--latency-ms`)."""
+
+    latency_ms: float = 0.0  # added to every /v2 call (rest and import groups)
+    file_latency_ms: float = 0.0  # added to every asset download
+    rest_5xx_rate: float = 0.0
+    rest_429_rate: float = 0.0
+    files_5xx_rate: float = 0.0
+    files_429_rate: float = 0.0
+    import_5xx_rate: float = 0.0
+    import_429_rate: float = 0.0
+    retry_after_s: int = 1  # the Retry-After header on injected 429s
+    fault_seed: int = 0  # reseeds the fault RNG whenever it is set
+    import_mode: str = "append"
+    max_import_items: int = 1000
+    max_body_bytes: int = 32 * 1024 * 1024
+    heartbeat_timeout_s: float = 150.0
+    session_timeout_s: float = 3600.0  # a run whose callback returns None never answers
+
+    def update(self, changes: dict[str, Any]) -> None:
+        """Apply `changes` all-or-nothing; raises ValueError naming the first bad knob."""
+        trial = dataclasses.replace(self)
+        for name, raw in changes.items():
+            setattr(trial, name, _coerce(name, raw))
+        trial.validate()
+        for name in changes:
+            setattr(self, name, getattr(trial, name))
+
+    def validate(self) -> None:
+        for group in FAULT_GROUPS:
+            total = self.rate(group, "5xx") + self.rate(group, "429")
+            if min(self.rate(group, "5xx"), self.rate(group, "429")) < 0 or total > 1:
+                raise ValueError(f"{group} fault rates must be >= 0 and sum to <= 1")
+        if self.import_mode not in IMPORT_MODES:
+            raise ValueError(f"import_mode must be one of {IMPORT_MODES}")
+        if self.max_import_items < 1 or self.max_body_bytes < 1 or self.retry_after_s < 0:
+            raise ValueError("max_import_items and max_body_bytes must be >= 1, retry_after_s >= 0")
+        if self.heartbeat_timeout_s <= 0 or self.session_timeout_s <= 0:
+            raise ValueError("timeouts must be > 0")
+        if self.latency_ms < 0 or self.file_latency_ms < 0:
+            raise ValueError("latencies must be >= 0")
+
+    def rate(self, group: str, kind: str) -> float:
+        value: float = getattr(self, f"{group}_{kind}_rate")
+        return value
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def knob_types() -> dict[str, type]:
+    """Field name → Python type, for building CLI flags."""
+    return {f.name: type(getattr(Knobs(), f.name)) for f in dataclasses.fields(Knobs)}
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    types = knob_types()
+    if name not in types:
+        raise ValueError(f"unknown knob: {name}")
+    wanted = types[name]
+    if isinstance(raw, bool) or (wanted is str and not isinstance(raw, str)):
+        raise ValueError(f"bad value for {name}: {raw!r}")
+    try:
+        value = wanted(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"bad value for {name}: {raw!r}") from exc
+    if wanted is int and isinstance(raw, float) and raw != value:
+        raise ValueError(f"{name} must be an integer")
+    return value

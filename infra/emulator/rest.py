@@ -1,0 +1,102 @@
+"""Hub's public side: the `/v2` REST API a Batch Model plugin calls, and the asset file URLs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from .envelope import success
+from .errors import ApiError
+from .imports import apply_import, plan_import
+from .queries import describe_asset, page_of, parse_filters, parse_paging, select
+from .state import HubState
+
+logger = logging.getLogger(__name__)
+
+_IMPORT_BODY_KEYS = frozenset({"project", "jsonContent"})
+
+
+def _json_body(max_bytes: int | None = None) -> Any:
+    if max_bytes is not None and (request.content_length or 0) > max_bytes:
+        raise ApiError(413, f"request body larger than {max_bytes} bytes")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(400, "body must be JSON with Content-Type: application/json")
+    return body
+
+
+def create_rest_blueprint(state: HubState) -> Blueprint:
+    bp = Blueprint("hub_v2", __name__, url_prefix="/v2")
+
+    def _user_project(project_id: str) -> Any:
+        user = state.user_for_key(request.headers.get("apikey"))
+        return state.project_for(user, project_id)
+
+    @bp.get("/project/<project_id>")
+    def get_project(project_id: str) -> Any:
+        with state.lock:
+            return success({"project": _user_project(project_id).describe()})
+
+    @bp.get("/project/<project_id>/assets")
+    def get_assets(project_id: str) -> Any:
+        with state.lock:
+            project = _user_project(project_id)
+            page, limit = parse_paging(request.args)
+            matching = select(project, parse_filters(request.args.get("filters"), project))
+            assets = [describe_asset(a, project.id, state.base_url) for a in page_of(matching, page, limit)]
+            return success({"assets": assets, "total": len(matching)})
+
+    @bp.post("/import/labels")
+    def import_labels() -> Any:
+        user = state.user_for_key(request.headers.get("apikey"))
+        body = _json_body(state.knobs.max_body_bytes)
+        if (
+            not isinstance(body, dict)
+            or set(body) != _IMPORT_BODY_KEYS
+            or not isinstance(body["project"], str)
+        ):
+            raise ApiError(400, 'body must be {"project": "<id>", "jsonContent": [...]}')
+        with state.lock:
+            project = state.project_for(user, body["project"])
+            plan = plan_import(project, body["jsonContent"], state.base_url, state.knobs.max_import_items)
+            counts = apply_import(plan, state.knobs.import_mode)
+        logger.info("import into %s: %s", project.id, counts)
+        return success(counts)
+
+    @bp.post("/pluginLog")
+    def plugin_log() -> Any:
+        return _record("log")
+
+    @bp.post("/pluginResponse")
+    def plugin_response() -> Any:
+        return _record("response")
+
+    def _record(kind: str) -> Any:
+        state.user_for_key(request.headers.get("apikey"))
+        body = _json_body()
+        if not isinstance(body, dict):
+            raise ApiError(400, "body must be a JSON object")
+        with state.lock:
+            add = state.sessions.add_log if kind == "log" else state.sessions.add_response
+            add(body, "rest")
+        return success({})
+
+    return bp
+
+
+def create_files_blueprint(state: HubState) -> Blueprint:
+    """Asset bytes, public like a bucket URL: no apikey needed."""
+    bp = Blueprint("hub_files", __name__)
+
+    @bp.get("/files/<project_id>/<filename>")
+    def get_file(project_id: str, filename: str) -> Response:
+        with state.lock:
+            project = state.projects.get(project_id)
+            asset = project.asset_by_filename(filename) if project else None
+            if asset is None:
+                raise ApiError(404, f"no such file: {project_id}/{filename}")
+            return Response(asset.content, mimetype=asset.content_type)
+
+    return bp

@@ -1,0 +1,93 @@
+"""Seed specs: the JSON-able description of plugins, users and projects the emulator starts from.
+
+Shape (every key required unless marked optional):
+    {"plugins":  [{"id", "secret", "defaultConfig"?}],
+     "users":    [{"userId", "apiKey", "orgId", "projects": [projectId, ...]}],
+     "projects": [{"_id", "name", "categorySchema", "batches": [{"_id", "name"}], "stages"?,
+                   "assets": [{"_id", "externalId", "batches", "contentType", "width", "height",
+                               "content" (bytes) | "contentBase64" (str), "status"?}]}]}
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .model import TASK_STATUSES, TODO, Asset, Plugin, Project, User
+
+
+@dataclass
+class Seed:
+    plugins: list[Plugin] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+    projects: list[Project] = field(default_factory=list)
+
+
+def load_named_seed(name: str) -> dict[str, Any]:
+    """`demo`, `bench:<n>`, `empty`, or the path of a JSON spec file."""
+    if name == "empty":
+        return {}
+    if name == "demo" or name.startswith("bench:"):
+        from infra import demo_data  # the demo images are only built when asked for
+
+        return demo_data.demo_seed() if name == "demo" else demo_data.bench_seed(int(name.split(":")[1]))
+    return dict(json.loads(Path(name).read_text()))
+
+
+def parse_seed(spec: dict[str, Any]) -> Seed:
+    """Raises ValueError (with the offending part) on a malformed spec."""
+    try:
+        return Seed(
+            plugins=[
+                Plugin(p["id"], p["secret"], p.get("defaultConfig", "{}")) for p in spec.get("plugins", [])
+            ],
+            users=[_user(u) for u in spec.get("users", [])],
+            projects=[_project(p) for p in spec.get("projects", [])],
+        )
+    except (KeyError, TypeError, binascii.Error) as exc:
+        raise ValueError(f"malformed seed spec: {exc!r}") from exc
+
+
+def _user(spec: dict[str, Any]) -> User:
+    return User(spec["userId"], spec["apiKey"], spec["orgId"], set(spec.get("projects", [])))
+
+
+def _project(spec: dict[str, Any]) -> Project:
+    project = Project(
+        id=spec["_id"],
+        name=spec["name"],
+        category_schema=dict(spec["categorySchema"]),
+        batches=[{"_id": b["_id"], "name": b["name"]} for b in spec.get("batches", [])],
+        stages=list(spec.get("stages", [])),
+    )
+    project.assets = [_asset(a) for a in spec.get("assets", [])]
+    known = project.batch_ids()
+    for asset in project.assets:
+        if not set(asset.batches) <= known:
+            raise ValueError(f"asset {asset.id} is in a batch the project lacks")
+    return project
+
+
+def _asset(spec: dict[str, Any]) -> Asset:
+    content = spec["content"] if "content" in spec else base64.b64decode(spec["contentBase64"], validate=True)
+    content_type = spec["contentType"]
+    extension = mimetypes.guess_extension(content_type) or ".bin"
+    status = spec.get("status", TODO)
+    if status not in TASK_STATUSES:
+        raise ValueError(f"unknown task status {status!r}")
+    return Asset(
+        id=spec["_id"],
+        external_id=spec["externalId"],
+        filename=f"{spec['_id']}{extension}",
+        content_type=content_type,
+        content=bytes(content),
+        width=int(spec["width"]),
+        height=int(spec["height"]),
+        batches=list(spec.get("batches", [])),
+        status=status,
+    )
