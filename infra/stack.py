@@ -1,0 +1,282 @@
+"""Deploy `template.yaml` to LocalStack (or any CloudFormation endpoint) and read its outputs.
+
+The local stack is the production template with `ComputeMode=none` and `DeployListener=false`:
+LocalStack cannot run Lambda or ECS here, and everything a run needs (queues, ledger, key) does
+not depend on them. Deploying goes through a change set, so a second deploy with nothing changed
+is a no-op that just returns the outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from infra.localstack import DEFAULT_ENDPOINT, LocalStackError, ensure_localstack, local_aws_env
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudformation.literals import CapabilityType, ChangeSetTypeType
+    from mypy_boto3_cloudformation.type_defs import StackTypeDef
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import LifecycleRuleTypeDef, ServerSideEncryptionByDefaultTypeDef
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "template.yaml"
+DEFAULT_STACK_NAME = "ango-batch-local"
+LOCAL_PARAMETERS: Mapping[str, str] = {"ComputeMode": "none", "DeployListener": "false"}
+CAPABILITIES: Sequence[CapabilityType] = ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")
+_POLL_SECONDS = 1.0
+_NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
+
+# Stack output name -> StackOutputs field; the template's Outputs carry exactly these names.
+OUTPUT_FIELDS: Mapping[str, str] = {
+    "JobQueueUrl": "job_queue_url",
+    "JobQueueArn": "job_queue_arn",
+    "JobDeadLetterQueueUrl": "job_dlq_url",
+    "StatusQueueUrl": "status_queue_url",
+    "StatusDeadLetterQueueUrl": "status_dlq_url",
+    "LedgerBucketName": "ledger_bucket",
+    "KmsKeyArn": "kms_key_arn",
+}
+
+
+class StackError(RuntimeError):
+    """The stack could not be deployed, read or deleted."""
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    """What the CLI, the listener and the handlers need to know about a deployed stack."""
+
+    job_queue_url: str
+    job_queue_arn: str
+    job_dlq_url: str
+    status_queue_url: str
+    status_dlq_url: str
+    ledger_bucket: str
+    kms_key_arn: str
+
+    @classmethod
+    def from_outputs(cls, outputs: Mapping[str, str]) -> StackOutputs:
+        missing = sorted(set(OUTPUT_FIELDS) - set(outputs))
+        if missing:
+            raise StackError(f"stack outputs lack {', '.join(missing)}")
+        return cls(**{name: outputs[key] for key, name in OUTPUT_FIELDS.items()})
+
+
+def deploy_stack(
+    stack_name: str = DEFAULT_STACK_NAME,
+    parameters: Mapping[str, str] | None = None,
+    endpoint_url: str | None = None,
+    timeout: float = 300.0,
+) -> StackOutputs:
+    """Create or update the stack from `template.yaml`; return its outputs when it is complete."""
+    cfn = _cloudformation(endpoint_url)
+    values = {**LOCAL_PARAMETERS, **(parameters or {})}
+    status = _stack_status(cfn, stack_name)
+    if status == "ROLLBACK_COMPLETE":
+        # A failed first create cannot be updated, only replaced.
+        logger.info("stack %s is in ROLLBACK_COMPLETE; deleting it first", stack_name)
+        delete_stack(stack_name, endpoint_url, timeout)
+        status = None
+    change_type: ChangeSetTypeType = "CREATE" if status in (None, "REVIEW_IN_PROGRESS") else "UPDATE"
+    change_set = f"ango-batch-{uuid.uuid4().hex[:12]}"
+    cfn.create_change_set(
+        StackName=stack_name,
+        ChangeSetName=change_set,
+        ChangeSetType=change_type,
+        TemplateBody=TEMPLATE_PATH.read_text(),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(values.items())],
+        Capabilities=CAPABILITIES,
+    )
+    if _wait_for_change_set(cfn, stack_name, change_set, timeout) or change_type == "CREATE":
+        logger.info("deploying stack %s (%s)", stack_name, change_type.lower())
+        cfn.execute_change_set(StackName=stack_name, ChangeSetName=change_set)
+        _wait_for_stack(cfn, stack_name, timeout)
+    else:
+        logger.info("stack %s is up to date", stack_name)
+        cfn.delete_change_set(StackName=stack_name, ChangeSetName=change_set)
+    outputs = read_stack_outputs(stack_name, endpoint_url)
+    _converge_ledger_bucket(outputs, _stack_parameters(cfn, stack_name), endpoint_url)
+    return outputs
+
+
+def read_stack_outputs(stack_name: str = DEFAULT_STACK_NAME, endpoint_url: str | None = None) -> StackOutputs:
+    """The outputs of a deployed stack."""
+    stack = _describe(_cloudformation(endpoint_url), stack_name)
+    if stack is None:
+        raise StackError(f"stack {stack_name} does not exist; deploy it with `ango-batch up`")
+    outputs = {o.get("OutputKey", ""): o.get("OutputValue", "") for o in stack.get("Outputs", [])}
+    return StackOutputs.from_outputs(outputs)
+
+
+def delete_stack(stack_name: str, endpoint_url: str | None = None, timeout: float = 300.0) -> None:
+    """Delete the stack and wait until it is gone."""
+    cfn = _cloudformation(endpoint_url)
+    if _describe(cfn, stack_name) is None:
+        return
+    cfn.delete_stack(StackName=stack_name)
+    deadline = time.monotonic() + timeout
+    while (status := _stack_status(cfn, stack_name)) not in (None, "DELETE_COMPLETE"):
+        if status == "DELETE_FAILED" or time.monotonic() > deadline:
+            raise StackError(f"stack {stack_name} not deleted ({status})\n{_failure_events(cfn, stack_name)}")
+        time.sleep(_POLL_SECONDS)
+
+
+def _converge_ledger_bucket(
+    outputs: StackOutputs, parameters: Mapping[str, str], endpoint_url: str | None
+) -> None:
+    """Give the ledger bucket the encryption and expiry the template asks for, where missing.
+
+    LocalStack's AWS::S3::Bucket (2026.3) ignores BucketEncryption and LifecycleConfiguration, and
+    the ledger relies on the bucket's default KMS encryption. Against AWS both are already in
+    place and this changes nothing.
+    """
+    s3 = boto3.client("s3", endpoint_url=endpoint_url)
+    bucket = outputs.ledger_bucket
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    algorithms = {r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for r in rules}
+    if "aws:kms" not in algorithms:
+        logger.info("setting KMS default encryption on %s", bucket)
+        default: ServerSideEncryptionByDefaultTypeDef = {
+            "SSEAlgorithm": "aws:kms",
+            "KMSMasterKeyID": outputs.kms_key_arn,
+        }
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": True}]
+            },
+        )
+    if "RunDataRetentionDays" in parameters and not _has_lifecycle(s3, bucket):
+        logger.info("setting run-data expiry on %s", bucket)
+        rule: LifecycleRuleTypeDef = {
+            "ID": "ExpireRunData",
+            "Status": "Enabled",
+            "Filter": {"Prefix": "runs/"},
+            "Expiration": {"Days": int(parameters["RunDataRetentionDays"])},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+        }
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [rule]})
+
+
+def _has_lifecycle(s3: S3Client, bucket: str) -> bool:
+    try:
+        s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "NoSuchLifecycleConfiguration":
+            return False
+        raise
+    return True
+
+
+def _stack_parameters(cfn: CloudFormationClient, stack_name: str) -> dict[str, str]:
+    """The stack's parameter values, defaults included."""
+    stack = _describe(cfn, stack_name)
+    parameters = stack.get("Parameters", []) if stack else []
+    return {p.get("ParameterKey", ""): p.get("ParameterValue", "") for p in parameters}
+
+
+def _cloudformation(endpoint_url: str | None) -> CloudFormationClient:
+    # endpoint_url None lets boto3 pick up AWS_ENDPOINT_URL (or talk to AWS itself).
+    return boto3.client("cloudformation", endpoint_url=endpoint_url)
+
+
+def _describe(cfn: CloudFormationClient, stack_name: str) -> StackTypeDef | None:
+    try:
+        stacks = cfn.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+    return stacks[0] if stacks else None
+
+
+def _stack_status(cfn: CloudFormationClient, stack_name: str) -> str | None:
+    stack = _describe(cfn, stack_name)
+    return None if stack is None else str(stack["StackStatus"])
+
+
+def _wait_for_change_set(cfn: CloudFormationClient, stack_name: str, change_set: str, timeout: float) -> bool:
+    """True when the change set is ready to execute, False when it holds no changes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = cfn.describe_change_set(StackName=stack_name, ChangeSetName=change_set)
+        status, reason = found["Status"], found.get("StatusReason", "")
+        if status == "CREATE_COMPLETE":
+            # Some CloudFormation implementations (LocalStack) complete an empty change set
+            # instead of failing it.
+            return bool(found.get("Changes"))
+        if status == "FAILED":
+            if any(marker in reason for marker in _NO_CHANGES):
+                return False
+            raise StackError(f"change set for {stack_name} failed: {reason}")
+        time.sleep(_POLL_SECONDS)
+    raise StackError(f"change set for {stack_name} not ready after {timeout:.0f} s")
+
+
+def _wait_for_stack(cfn: CloudFormationClient, stack_name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = _stack_status(cfn, stack_name) or "DELETE_COMPLETE"
+        if status.endswith("_COMPLETE") and "ROLLBACK" not in status and status != "DELETE_COMPLETE":
+            return
+        if status.endswith(("_FAILED", "ROLLBACK_COMPLETE")) or status == "DELETE_COMPLETE":
+            events = _failure_events(cfn, stack_name)
+            logger.error("stack %s failed (%s):\n%s", stack_name, status, events)
+            raise StackError(f"stack {stack_name} ended in {status}:\n{events}")
+        time.sleep(_POLL_SECONDS)
+    events = _failure_events(cfn, stack_name)
+    raise StackError(f"stack {stack_name} not complete after {timeout:.0f} s\n{events}")
+
+
+def _failure_events(cfn: CloudFormationClient, stack_name: str, limit: int = 20) -> str:
+    """The stack's failed resource events, newest first, one per line."""
+    try:
+        events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+    except ClientError as error:
+        return f"(no stack events: {error})"
+    failed = [e for e in events if "FAILED" in e.get("ResourceStatus", "")][:limit]
+    lines = [
+        f"  {e.get('LogicalResourceId')} {e.get('ResourceStatus')}: {e.get('ResourceStatusReason', '')}"
+        for e in failed
+    ]
+    return "\n".join(lines) or "  (no failed resource events)"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`ango-batch up`: start LocalStack if needed, deploy the local stack, print its outputs."""
+    parser = argparse.ArgumentParser(prog="ango-batch up", description=main.__doc__)
+    parser.add_argument("--stack-name", default=DEFAULT_STACK_NAME, help="default: %(default)s")
+    parser.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL", DEFAULT_ENDPOINT))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    # A local stack: LocalStack's fixed credentials and region unless the caller set their own.
+    for key, value in local_aws_env(args.endpoint).items():
+        os.environ.setdefault(key, value)
+    try:
+        ensure_localstack(args.endpoint)
+        outputs = deploy_stack(args.stack_name, endpoint_url=args.endpoint)
+    except (LocalStackError, StackError, ClientError, BotoCoreError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(asdict(outputs), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
