@@ -217,3 +217,18 @@ def test_a_run_that_cannot_start_gets_a_clear_error_and_enqueues_nothing(
 def test_the_api_key_never_reaches_the_logs(emulator, adapter):
     for name in ("listener", "worker-0", "worker-1"):
         assert demo_data.API_KEY not in adapter.log_text(name)
+
+
+def test_the_listener_reconnects_when_hub_drops_the_socket(emulator, adapter):
+    before = emulator.plugin(demo_data.PLUGIN_ID)
+    assert emulator.disconnect_plugin(demo_data.PLUGIN_ID) == [before["sid"]]
+    after = emulator.wait_for_plugin_live(
+        demo_data.PLUGIN_ID, timeout=60, min_beats=before["heartbeatCount"] + 1
+    )
+    assert after["sid"] != before["sid"]
+    assert adapter.listener is not None and adapter.listener.poll() is None  # still the same process
+
+    session = start_demo_run(emulator, batches=[demo_data.BATCH_B_ID])
+    state = finish(emulator, session, adapter)
+    assert len(state["responses"]) == 1
+    assert state["responses"][0]["response"].startswith("Pre-labeled ")
