@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from handler.job import InferJob, PlanJob, dump_message
+from handler.job import dump_message
 
 logger = logging.getLogger(__name__)
 SQS_BATCH = 10  # SendMessageBatch's limit
@@ -50,6 +50,3 @@ class MessageQueue:
                 raise QueueSendError(f"SQS failed {len(again['Failed'])} messages twice")
         return len(batch)
 
-
-def job_label(job: PlanJob | InferJob) -> str:
-    return job.idempotency_key
