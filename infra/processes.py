@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.emulator.process import stop_process
 from infra.stack import StackOutputs
 
 
@@ -76,17 +76,6 @@ class AdapterProcesses:
             )
 
 
-def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> int:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-    return int(process.returncode)
-
-
 @contextlib.contextmanager
 def adapter_processes(env: dict[str, str], log_dir: Path) -> Iterator[AdapterProcesses]:
     processes = AdapterProcesses(env=env, log_dir=log_dir)
@@ -94,4 +83,4 @@ def adapter_processes(env: dict[str, str], log_dir: Path) -> Iterator[AdapterPro
         yield processes
     finally:
         for process in processes.all():
-            stop(process)
+            stop_process(process, grace_s=10.0)
