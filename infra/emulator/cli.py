@@ -6,7 +6,9 @@ import argparse
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 from .app import EmulatorServer
 from .knobs import Knobs, knob_types
@@ -15,6 +17,18 @@ from .seed import load_named_seed
 logger = logging.getLogger(__name__)
 
 READY_PREFIX = "EMULATOR_URL="
+_BOOL_FLAGS = {"true": True, "false": False}
+
+
+def parse_bool_flag(text: str) -> bool:
+    """`true` / `false` only: argparse's `type=bool` would read "false" as True."""
+    if text not in _BOOL_FLAGS:
+        raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+    return _BOOL_FLAGS[text]
+
+
+def _flag_type(kind: type) -> Callable[[str], Any]:
+    return parse_bool_flag if kind is bool else kind
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--log-level", default="INFO")
     for name, kind in knob_types().items():
-        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=None)
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=_flag_type(kind), default=None)
     return parser
 
 

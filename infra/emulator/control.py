@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -22,6 +23,25 @@ class EmulatorError(RuntimeError):
         super().__init__(f"emulator answered {status}: {body}")
         self.status = status
         self.body = body
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    """Label counts of one project (`GET /_emulator/projects/<id>/summary`).
+
+    `duplicate_objects` counts objects whose objectId already occurred earlier on the same asset: 0
+    unless an import was applied twice. `imports` counts applied imports, including ones the client
+    saw fail (`import_fault_after_apply`). Times are `time.time()` values, None before any import.
+    """
+
+    project_id: str
+    assets: int
+    prelabeled_assets: int
+    objects: int
+    duplicate_objects: int
+    imports: int
+    first_import_at: float | None
+    last_import_at: float | None
 
 
 class EmulatorControl:
@@ -88,6 +108,23 @@ class EmulatorControl:
 
     def labels(self, project_id: str) -> dict[str, Any]:
         return self._call("GET", f"/projects/{project_id}/labels")
+
+    def project_summary(self, project_id: str) -> ProjectSummary:
+        """Pre-labeled assets, objects, duplicate objectIds and import times of one project."""
+        return ProjectSummary(**self._call("GET", f"/projects/{project_id}/summary"))
+
+    def wait_for_imports(self, project_id: str, count: int = 1, timeout: float = 30.0) -> ProjectSummary:
+        """Poll until at least `count` imports into the project were applied; TimeoutError otherwise.
+
+        Applied is not answered: with `import_ack_delay_ms` this returns while the client still waits.
+        """
+        last = self._wait(
+            lambda: self._call("GET", f"/projects/{project_id}/summary"),
+            lambda s: int(s["imports"]) >= count,
+            timeout,
+            f"{count} import(s) into {project_id}",
+        )
+        return ProjectSummary(**last)
 
     def set_task_status(
         self,

@@ -12,6 +12,7 @@ from .model import TASK_STATUSES, Project
 from .runs import start_run
 from .seed import parse_seed
 from .state import HubState
+from .summary import summarize
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,11 @@ def _add_project_routes(bp: Blueprint, state: HubState) -> None:
     def labels(project_id: str) -> Any:
         with state.lock:
             return jsonify(_labels(_project(project_id)))
+
+    @bp.get("/projects/<project_id>/summary")
+    def summary(project_id: str) -> Any:
+        with state.lock:
+            return jsonify(summarize(_project(project_id)))
 
     @bp.post("/projects")
     def seed() -> Any:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .errors import ApiError
+from .faults import Fault
 from .state import HubState
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,21 @@ def fault_group(path: str) -> str | None:
     return None
 
 
+def fault_response(fault: Fault) -> Response:
+    if fault.status == 429:
+        response = jsonify({"status": "fail", "message": "Rate limit exceeded"})
+        response.headers["Retry-After"] = str(fault.retry_after_s)
+    else:
+        response = jsonify({"status": "error", "message": "Injected server error"})
+    response.status_code = fault.status
+    return response
+
+
+def _answers_after_handling(group: str, fault: Fault, state: HubState) -> bool:
+    """An import 5xx from a gateway that gave up while Hub went on; a 429 is answered up front."""
+    return group == "import" and fault.status != 429 and state.knobs.import_fault_after_apply
+
+
 def install_hooks(app: Flask, state: HubState) -> None:
     @app.before_request
     def _inject() -> Any:
@@ -45,14 +61,18 @@ def install_hooks(app: Flask, state: HubState) -> None:
         fault = state.faults.draw(group)
         if fault is None:
             return None
-        if fault.status == 429:
-            response, _ = fail(429, "Rate limit exceeded")
-            response.headers["Retry-After"] = str(fault.retry_after_s)
-            return response, 429
-        return jsonify({"status": "error", "message": "Injected server error"}), fault.status
+        if _answers_after_handling(group, fault, state):
+            g.fault_after_handling = fault
+            return None
+        return fault_response(fault)
 
     @app.after_request
-    def _count(response: Response) -> Response:
+    def _finish(response: Response) -> Response:
+        # Swap first, so the stats count what the client saw.
+        fault: Fault | None = g.pop("fault_after_handling", None)
+        if fault is not None:
+            logger.info("answering %s %s with the injected %d", request.method, request.path, fault.status)
+            response = fault_response(fault)
         if not request.path.startswith(CONTROL_PREFIX):
             rule = request.url_rule.rule if request.url_rule else "<unmatched>"
             state.stats.record(f"{request.method} {rule}", response.status_code)

@@ -40,6 +40,12 @@ class FaultInjector:
         if ms > 0:
             time.sleep(ms / 1000.0)
 
+    def delay_import_ack(self) -> None:
+        """Hold an applied import's answer back: the labels are in, the client has not heard yet."""
+        ms = self._knobs.import_ack_delay_ms
+        if ms > 0:
+            time.sleep(ms / 1000.0)
+
     def draw(self, group: str) -> Fault | None:
         """Decide whether this request fails, and how."""
         rate_5xx = self._knobs.rate(group, "5xx")

@@ -24,6 +24,10 @@ class Knobs:
     import_429_rate: float = 0.0
     retry_after_s: int = 1  # the Retry-After header on injected 429s
     fault_seed: int = 0  # reseeds the fault RNG whenever it is set
+    # An injected 5xx on an import comes after the import was handled (and applied if valid), like a
+    # gateway that timed out while Hub did the work; a client that blindly retries duplicates labels.
+    import_fault_after_apply: bool = True
+    import_ack_delay_ms: float = 0.0  # after an import is applied, before its answer goes out
     import_mode: str = "append"
     max_import_items: int = 1000
     max_body_bytes: int = 32 * 1024 * 1024
@@ -50,8 +54,8 @@ class Knobs:
             raise ValueError("max_import_items and max_body_bytes must be >= 1, retry_after_s >= 0")
         if self.heartbeat_timeout_s <= 0 or self.session_timeout_s <= 0:
             raise ValueError("timeouts must be > 0")
-        if self.latency_ms < 0 or self.file_latency_ms < 0:
-            raise ValueError("latencies must be >= 0")
+        if min(self.latency_ms, self.file_latency_ms, self.import_ack_delay_ms) < 0:
+            raise ValueError("latencies and delays must be >= 0")
 
     def rate(self, group: str, kind: str) -> float:
         value: float = getattr(self, f"{group}_{kind}_rate")
@@ -71,7 +75,8 @@ def _coerce(name: str, raw: Any) -> Any:
     if name not in types:
         raise ValueError(f"unknown knob: {name}")
     wanted = types[name]
-    if isinstance(raw, bool) or (wanted is str and not isinstance(raw, str)):
+    # JSON true/false for bool knobs and only there: bool("false") is True, and True == 1.
+    if (wanted is bool) != isinstance(raw, bool) or (wanted is str and not isinstance(raw, str)):
         raise ValueError(f"bad value for {name}: {raw!r}")
     try:
         value = wanted(raw)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,11 +44,19 @@ class Asset:
     is_prelabeled: bool = False
     answer: dict[str, list[dict[str, Any]]] = field(default_factory=empty_answer)
     import_count: int = 0
+    # False: the asset is listed but its file is gone from storage (its URL answers 404), like a
+    # bucket object deleted after upload.
+    file_present: bool = True
 
     def reset_labels(self) -> None:
         self.answer = empty_answer()
         self.is_prelabeled = False
         self.import_count = 0
+
+    @property
+    def task_id(self) -> str:
+        """The id of the asset's one task: derived, so it is stable across resets and reseeds."""
+        return hashlib.sha256(f"task:{self.id}".encode()).hexdigest()[:24]
 
 
 @dataclass
@@ -58,6 +67,17 @@ class Project:
     batches: list[dict[str, str]]
     stages: list[dict[str, Any]]
     assets: list[Asset] = field(default_factory=list)
+    # Wall-clock times (time.time()) of the first and last applied import, for tests and benchmarks.
+    first_import_at: float | None = None
+    last_import_at: float | None = None
+    imports: int = 0
+
+    def note_import(self, at: float) -> None:
+        """Record an applied `POST /v2/import/labels`, whatever answer the client ended up seeing."""
+        if self.first_import_at is None:
+            self.first_import_at = at
+        self.last_import_at = at
+        self.imports += 1
 
     def batch_ids(self) -> set[str]:
         return {b["_id"] for b in self.batches}

@@ -50,10 +50,12 @@ class _OutputTail:
 
 
 def knob_args(knobs: dict[str, Any]) -> list[str]:
-    """`{"latency_ms": 5}` → `["--latency-ms", "5"]`."""
+    """`{"latency_ms": 5, "import_fault_after_apply": False}` →
+    `["--latency-ms", "5", "--import-fault-after-apply", "false"]` (the CLI wants lower-case bools)."""
     args: list[str] = []
     for name, value in knobs.items():
-        args += [f"--{name.replace('_', '-')}", str(value)]
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        args += [f"--{name.replace('_', '-')}", text]
     return args
 
 

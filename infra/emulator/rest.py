@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -12,6 +13,7 @@ from .errors import ApiError
 from .imports import apply_import, plan_import
 from .queries import describe_asset, page_of, parse_filters, parse_paging, select
 from .state import HubState
+from .tasks import check_query_params, describe_task, parse_include_answer, parse_task_filter, select_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +27,14 @@ def _json_body(max_bytes: int | None = None) -> Any:
     if body is None:
         raise ApiError(400, "body must be JSON with Content-Type: application/json")
     return body
+
+
+def _import_body(max_bytes: int) -> tuple[str, Any]:
+    """`(project id, jsonContent)` from a body that must be exactly `{"project", "jsonContent"}`."""
+    body = _json_body(max_bytes)
+    if not isinstance(body, dict) or set(body) != _IMPORT_BODY_KEYS or not isinstance(body["project"], str):
+        raise ApiError(400, 'body must be {"project": "<id>", "jsonContent": [...]}')
+    return body["project"], body["jsonContent"]
 
 
 def create_rest_blueprint(state: HubState) -> Blueprint:
@@ -48,21 +58,28 @@ def create_rest_blueprint(state: HubState) -> Blueprint:
             assets = [describe_asset(a, project.id, state.base_url) for a in page_of(matching, page, limit)]
             return success({"assets": assets, "total": len(matching)})
 
+    @bp.get("/project/<project_id>/tasks")
+    def get_tasks(project_id: str) -> Any:
+        with state.lock:
+            project = _user_project(project_id)
+            check_query_params(request.args)
+            page, limit = parse_paging(request.args)
+            include_answer = parse_include_answer(request.args.get("includeAnswer"))
+            matching = select_tasks(project, parse_task_filter(request.args.get("filter"), project))
+            tasks = [describe_task(a, project.id, include_answer) for a in page_of(matching, page, limit)]
+            return success({"tasks": tasks, "total": len(matching)})
+
     @bp.post("/import/labels")
     def import_labels() -> Any:
         user = state.user_for_key(request.headers.get("apikey"))
-        body = _json_body(state.knobs.max_body_bytes)
-        if (
-            not isinstance(body, dict)
-            or set(body) != _IMPORT_BODY_KEYS
-            or not isinstance(body["project"], str)
-        ):
-            raise ApiError(400, 'body must be {"project": "<id>", "jsonContent": [...]}')
+        project_id, items = _import_body(state.knobs.max_body_bytes)
         with state.lock:
-            project = state.project_for(user, body["project"])
-            plan = plan_import(project, body["jsonContent"], state.base_url, state.knobs.max_import_items)
+            project = state.project_for(user, project_id)
+            plan = plan_import(project, items, state.base_url, state.knobs.max_import_items)
             counts = apply_import(plan, state.knobs.import_mode)
+            project.note_import(time.time())
         logger.info("import into %s: %s", project.id, counts)
+        state.faults.delay_import_ack()
         return success(counts)
 
     @bp.post("/pluginLog")
@@ -95,7 +112,7 @@ def create_files_blueprint(state: HubState) -> Blueprint:
         with state.lock:
             project = state.projects.get(project_id)
             asset = project.asset_by_filename(filename) if project else None
-            if asset is None:
+            if asset is None or not asset.file_present:
                 raise ApiError(404, f"no such file: {project_id}/{filename}")
             return Response(asset.content, mimetype=asset.content_type)
 

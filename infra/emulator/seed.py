@@ -5,7 +5,8 @@ Shape (every key required unless marked optional):
      "users":    [{"userId", "apiKey", "orgId", "projects": [projectId, ...]}],
      "projects": [{"_id", "name", "categorySchema", "batches": [{"_id", "name"}], "stages"?,
                    "assets": [{"_id", "externalId", "batches", "contentType", "width", "height",
-                               "content" (bytes) | "contentBase64" (str), "status"?}]}]}
+                               "content" (bytes) | "contentBase64" (str), "status"?,
+                               "fileMissing"? (listed, but its URL answers 404)}]}]}
 """
 
 from __future__ import annotations
@@ -90,4 +91,5 @@ def _asset(spec: dict[str, Any]) -> Asset:
         height=int(spec["height"]),
         batches=list(spec.get("batches", [])),
         status=status,
+        file_present=not spec.get("fileMissing", False),
     )

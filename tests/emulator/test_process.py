@@ -43,3 +43,9 @@ def test_context_manager_kills_the_server() -> None:
         assert emu.health()["status"] == "ok"
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/_emulator/health", timeout=2)
+
+
+def test_bool_and_delay_knobs_reach_the_server_as_flags() -> None:
+    with run_emulator(seed="empty", import_fault_after_apply=False, import_ack_delay_ms=5) as emu:
+        config = emu.config()
+    assert (config["import_fault_after_apply"], config["import_ack_delay_ms"]) == (False, 5.0)

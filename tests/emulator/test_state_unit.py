@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 
 import pytest
@@ -85,3 +86,17 @@ def test_fault_draws_follow_the_seed() -> None:
     assert first[0] == draws[0]
     assert {f.status for f in draws if f} >= {429} and any(f is None for f in draws)
     assert all(injector.draw("files") is None for _ in range(10))
+
+
+def test_heartbeat_secret_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    compared: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)  # liveness looks it up on the module at call time
+    registry = _registry()
+    assert registry.heartbeat("one", GOOD) and not registry.heartbeat("one", {"id": "p", "secret": "x"})
+    assert compared == [(b"s", b"s"), (b"x", b"s")]
