@@ -1,20 +1,35 @@
-"""Downloading and decoding assets, with per-asset failures kept as short, sanitised reasons."""
+"""Downloading and decoding assets, with per-asset failures kept as short, sanitised reasons.
+
+Asset URLs are user input: every hop of a download goes only to a checked address (see
+`url_guard`), the body is capped while it streams, and an image's declared size is checked
+before it is decoded. Reasons never include a URL's path or query (signed URLs carry credentials).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin
 
 import cv2
 import numpy as np
-import requests
+import urllib3
 
+from handler.image_header import UnsupportedImageError, declared_size
 from handler.job import AssetRef
 from handler.model import Image
+from handler.pinned_http import PinnedHttp
+from handler.settings import Settings
+from handler.url_guard import AddressPolicy, Target, UrlRefused
 
 logger = logging.getLogger(__name__)
 _CHUNK = 64 * 1024
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 50_000_000
+MAX_REDIRECTS = 5
 
 
 class AssetError(Exception):
@@ -23,30 +38,76 @@ class AssetError(Exception):
 
 @dataclass(frozen=True)
 class AssetFetcher:
-    session: requests.Session
+    policy: AddressPolicy
+    http: PinnedHttp
     timeout: float = 30.0
-    max_bytes: int = 50 * 1024 * 1024
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_redirects: int = MAX_REDIRECTS
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AssetFetcher:
+        return cls(
+            policy=AddressPolicy(settings.asset_networks()),
+            http=PinnedHttp(pool_size=max(16, settings.download_concurrency * 2)),
+            timeout=settings.ango_timeout_seconds,
+            max_bytes=settings.max_asset_bytes,
+            max_pixels=settings.max_image_pixels,
+        )
 
     def fetch_image(self, asset: AssetRef) -> Image:
-        return decode_image(self.download(asset.data_url))
+        return decode_image(self.download(asset.data_url), self.max_pixels)
 
     def download(self, url: str) -> bytes:
-        if urlsplit(url).scheme not in {"http", "https"}:
-            raise AssetError("asset URL is not http(s)")
-        try:
-            with self.session.get(url, timeout=self.timeout, stream=True) as response:
-                if response.status_code != 200:
-                    raise AssetError(f"download failed: HTTP {response.status_code}")
-                return self._read_capped(response)
-        except requests.RequestException as exc:
-            raise AssetError(f"download failed: {type(exc).__name__}") from None
+        """The body of url, following at most `max_redirects` redirects, each hop checked anew."""
+        for hop in range(self.max_redirects + 1):
+            target = self._target(url, redirected=hop > 0)
+            with self._response(target) as response:
+                if response.status not in _REDIRECT_STATUSES:
+                    if response.status != 200:
+                        raise AssetError(f"download failed: HTTP {response.status}")
+                    return self._read_capped(response)
+                location = response.headers.get("Location")
+                if not location:
+                    raise AssetError(f"download failed: HTTP {response.status} without a Location")
+            url = urljoin(url, location)
+        raise AssetError(f"download failed: more than {self.max_redirects} redirects")
 
-    def _read_capped(self, response: requests.Response) -> bytes:
-        declared = response.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+    def close(self) -> None:
+        self.http.close()
+
+    def _target(self, url: str, redirected: bool) -> Target:
+        try:
+            return self.policy.target(url)
+        except UrlRefused as exc:
+            reason = f"redirect refused: {exc}" if redirected else str(exc)
+            logger.warning("asset download refused: %s", reason)
+            raise AssetError(reason) from None
+
+    @contextmanager
+    def _response(self, target: Target) -> Iterator[urllib3.BaseHTTPResponse]:
+        try:
+            response = self.http.get(target, self.timeout)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise AssetError(f"download failed: {type(exc).__name__}") from None
+        try:
+            yield response
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise AssetError(f"download failed: {type(exc).__name__}") from None
+        finally:
+            # A body read to the end has already gone back to the pool; anything else (a redirect,
+            # an aborted oversized body) is closed so no half-read connection is reused.
+            response.close()
+            response.release_conn()
+
+    def _read_capped(self, response: urllib3.BaseHTTPResponse) -> bytes:
+        # Content-Length is only a hint to fail early: the count below is what enforces the cap,
+        # so a missing or lying header (chunked, or smaller than the body) changes nothing.
+        declared = response.headers.get("Content-Length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
             raise AssetError(f"asset is larger than {self.max_bytes} bytes")
         chunks, size = [], 0
-        for chunk in response.iter_content(_CHUNK):
+        for chunk in response.stream(_CHUNK, decode_content=True):
             size += len(chunk)
             if size > self.max_bytes:
                 raise AssetError(f"asset is larger than {self.max_bytes} bytes")
@@ -54,8 +115,17 @@ class AssetFetcher:
         return b"".join(chunks)
 
 
-def decode_image(data: bytes) -> Image:
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:
+    try:
+        width, height = declared_size(data)
+    except UnsupportedImageError as exc:
+        raise AssetError(f"not a readable image: {exc}") from None
+    if width * height > max_pixels:
+        raise AssetError(f"image is {width}x{height} pixels, more than the {max_pixels} allowed")
+    try:
+        image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:
+        image = None
     if image is None:
         raise AssetError("not a readable image")
     return image.astype(np.uint8, copy=False)

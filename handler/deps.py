@@ -52,7 +52,7 @@ def build_deps(settings: Settings, clients: AwsClients | None = None) -> Deps:
         ledger=Ledger(clients.s3, clients.kms, settings.ledger_bucket, settings.kms_key_id),
         jobs=MessageQueue(clients.sqs, settings.job_queue_url),
         status=MessageQueue(clients.sqs, settings.status_queue_url),
-        fetcher=AssetFetcher(http, settings.ango_timeout_seconds, settings.max_asset_bytes),
+        fetcher=AssetFetcher.from_settings(settings),
         model_factory=load_model_factory(settings.model_name),
         ango=build_ango_factory(settings, http),
     )

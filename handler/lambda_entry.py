@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -17,6 +18,8 @@ from handler.settings import Settings
 
 processor = BatchProcessor(event_type=EventType.SQS)
 logger = Logger(service="ango-batch-handler")
+# urllib3 logs request lines, query strings included (signed asset URLs carry credentials).
+logging.getLogger("urllib3").setLevel(logging.WARNING)
 _deps: Deps | None = None
 
 

@@ -15,6 +15,7 @@ from handler.model import ModelSpec
 
 MAX_CONFIG_JSON_BYTES = 16 * 1024
 MAX_CONFIG_DEPTH = 8
+_MAX_KEY_IN_MESSAGE = 60  # an unknown key is named in the message, but not echoed at any length
 
 
 class ConfigError(ValueError):
@@ -24,9 +25,12 @@ class ConfigError(ValueError):
 class RunConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
-    job_size: int = Field(50, ge=1, le=500, description="assets per queued job")
-    batch_size: int = Field(8, ge=1, le=256, description="images per model call")
-    import_batch_size: int = Field(100, ge=1, le=500, description="pre-label items per import call")
+    # strict: `true` or "50" is a mistake to point out, not a number to guess at.
+    job_size: int = Field(50, ge=1, le=500, strict=True, description="assets per queued job")
+    batch_size: int = Field(8, ge=1, le=256, strict=True, description="images per model call")
+    import_batch_size: int = Field(
+        100, ge=1, le=500, strict=True, description="pre-label items per import call"
+    )
     model: dict[str, Any] = Field(default_factory=dict, description="the model's own settings")
 
 
@@ -53,7 +57,11 @@ def parse_config_json(text: str | None, spec: ModelSpec) -> tuple[RunConfig, Bas
 def _load_json_object(text: str | None) -> dict[str, Any]:
     if text is None or not text.strip():
         return {}
-    if len(text.encode()) > MAX_CONFIG_JSON_BYTES:
+    try:
+        size = len(text.encode())
+    except UnicodeEncodeError:  # a lone surrogate: no JSON parser downstream would take it either
+        raise ConfigError("Config JSON is not valid UTF-8 text") from None
+    if size > MAX_CONFIG_JSON_BYTES:
         raise ConfigError(f"Config JSON is larger than {MAX_CONFIG_JSON_BYTES} bytes")
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
@@ -61,7 +69,7 @@ def _load_json_object(text: str | None) -> dict[str, Any]:
         raise ConfigError(f"Config JSON is not valid JSON: {str(exc)[:120]}") from None
     if not isinstance(value, dict):
         raise ConfigError("Config JSON must be a JSON object")
-    if _depth(value) > MAX_CONFIG_DEPTH:
+    if _deeper_than(value, MAX_CONFIG_DEPTH):
         raise ConfigError(f"Config JSON is nested deeper than {MAX_CONFIG_DEPTH} levels")
     return value
 
@@ -70,17 +78,28 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
 
 
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value), default=0)
-    return 0
+def _deeper_than(value: Any, limit: int) -> bool:
+    # Iterative, not recursive: json.loads accepts nesting deep enough to exhaust Python's stack
+    # in a recursive walk, which would surface as RecursionError instead of a ConfigError.
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            if depth == limit:  # a container inside `limit` others: level limit + 1
+                return True
+            pending.extend((child, depth + 1) for child in item)
+    return False
 
 
 def _summarise(exc: ValidationError, prefix: str = "") -> str:
     parts = []
     for error in exc.errors()[:5]:
-        where = prefix + ".".join(str(p) for p in error["loc"]) or "(top level)"
+        where = prefix + ".".join(_shorten(str(p)) for p in error["loc"]) or "(top level)"
         parts.append(f"{where}: {error['msg']}")
     return "; ".join(parts)
+
+
+def _shorten(key: str) -> str:
+    return key if len(key) <= _MAX_KEY_IN_MESSAGE else key[: _MAX_KEY_IN_MESSAGE - 1] + "…"

@@ -6,8 +6,10 @@ not here: boto3 reads the standard AWS_* variables (AWS_ENDPOINT_URL included) b
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from handler.url_guard import IPNetwork, parse_networks
 
 
 class Settings(BaseSettings):
@@ -24,17 +26,33 @@ class Settings(BaseSettings):
     # Where the work and the ledger live; the CLI fills these from the stack's outputs when unset.
     job_queue_url: str = Field("", validation_alias="ANGO_BATCH_JOB_QUEUE_URL")
     status_queue_url: str = Field("", validation_alias="ANGO_BATCH_STATUS_QUEUE_URL")
+    # The job queue's dead-letter queue: the listener drains it into the ledger; `redrive` empties it.
+    job_dlq_url: str = Field("", validation_alias="ANGO_BATCH_JOB_DLQ_URL")
     ledger_bucket: str = Field("", validation_alias="ANGO_BATCH_LEDGER_BUCKET")
     kms_key_id: str = Field("", validation_alias="ANGO_BATCH_KMS_KEY_ID")
 
     # Handler tuning.
     download_concurrency: int = Field(8, ge=1, le=64, validation_alias="ANGO_BATCH_DOWNLOAD_CONCURRENCY")
     max_asset_bytes: int = Field(50 * 1024 * 1024, ge=1, validation_alias="ANGO_BATCH_MAX_ASSET_BYTES")
+    # Decoded size is what costs memory (3 bytes a pixel), so it is capped before decoding.
+    max_image_pixels: int = Field(50_000_000, ge=1, validation_alias="ANGO_BATCH_MAX_IMAGE_PIXELS")
+    # Asset URLs come from users: downloads reach public addresses only, plus these networks
+    # (comma-separated CIDRs; e.g. "127.0.0.0/8,::1" for a local emulator).
+    allowed_asset_networks: str = Field("", validation_alias="ANGO_BATCH_ALLOWED_ASSET_NETWORKS")
 
     # Listener tuning.
     progress_interval_seconds: float = Field(
         10.0, ge=0, validation_alias="ANGO_BATCH_PROGRESS_INTERVAL_SECONDS"
     )
+
+    @field_validator("allowed_asset_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        parse_networks(value)  # a typo fails at start-up, not as refused downloads later
+        return value
+
+    def asset_networks(self) -> tuple[IPNetwork, ...]:
+        return parse_networks(self.allowed_asset_networks)
 
     def missing_aws_resources(self) -> list[str]:
         names = {

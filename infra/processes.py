@@ -15,6 +15,8 @@ from pathlib import Path
 from infra.emulator.process import stop_process
 from infra.stack import StackOutputs
 
+LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
+
 
 def adapter_env(
     outputs: StackOutputs,
@@ -33,8 +35,11 @@ def adapter_env(
         "ANGO_PLUGIN_SECRET": plugin_secret,
         "ANGO_BATCH_JOB_QUEUE_URL": outputs.job_queue_url,
         "ANGO_BATCH_STATUS_QUEUE_URL": outputs.status_queue_url,
+        "ANGO_BATCH_JOB_DLQ_URL": outputs.job_dlq_url,
         "ANGO_BATCH_LEDGER_BUCKET": outputs.ledger_bucket,
         "ANGO_BATCH_KMS_KEY_ID": outputs.kms_key_arn,
+        # The emulator serves assets on loopback, which downloads refuse unless allowed.
+        "ANGO_BATCH_ALLOWED_ASSET_NETWORKS": LOOPBACK_NETWORKS,
         "PYTHONUNBUFFERED": "1",
         **(extra or {}),
     }
@@ -82,5 +87,9 @@ def adapter_processes(env: dict[str, str], log_dir: Path) -> Iterator[AdapterPro
     try:
         yield processes
     finally:
+        # SIGTERM to all first, so their shutdowns overlap, then wait for each (SIGKILL if stuck).
         for process in processes.all():
-            stop_process(process, grace_s=10.0)
+            if process.poll() is None:
+                process.terminate()
+        for process in processes.all():
+            stop_process(process, grace_s=15.0)

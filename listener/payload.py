@@ -7,12 +7,15 @@ the whole payload is size-limited before parsing so nothing unbounded reaches th
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MAX_PAYLOAD_BYTES = 256 * 1024
 _ID = Field(min_length=1, max_length=200)
+# A length limit also makes pydantic check that the text is valid Unicode: a bare `str` lets a lone
+# surrogate through, which no JSON encoder downstream can write as UTF-8.
+BatchId = Annotated[str, Field(max_length=200)]
 
 
 class PayloadError(ValueError):
@@ -35,7 +38,7 @@ class PluginRun(BaseModel):
     orgId: str = Field("", max_length=200)
     runBy: str = Field("", max_length=200)
     categorySchema: list[ClassMapping] | None = Field(None, max_length=1000)
-    batches: list[str] = Field(default_factory=list, max_length=1000)
+    batches: list[BatchId] = Field(default_factory=list, max_length=1000)
     configJSON: str | None = Field(None, max_length=64 * 1024)
 
 

@@ -14,7 +14,7 @@ from handler.model import BoundingBox, Image, ModelSpec, PredictContext, Predict
 
 
 class FixedLatencyConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)  # true is not 1
 
     seconds_per_batch: float = Field(0.2, ge=0, le=60)
 

@@ -20,7 +20,7 @@ CASCADE_FILE = "haarcascade_frontalface_default.xml"
 class HaarConfig(BaseModel):
     """Detector parameters, settable per run in the plugin's Config JSON under "model"."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)  # true is not 1
 
     scale_factor: float = Field(1.1, gt=1.0, le=2.0, description="image pyramid step")
     min_neighbors: int = Field(5, ge=0, le=50, description="higher: fewer, surer detections")

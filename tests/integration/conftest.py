@@ -46,8 +46,10 @@ def settings(stack: StackOutputs, emulator: EmulatorControl) -> Settings:
         ANGO_PLUGIN_SECRET=demo_data.PLUGIN_SECRET,
         ANGO_BATCH_JOB_QUEUE_URL=stack.job_queue_url,
         ANGO_BATCH_STATUS_QUEUE_URL=stack.status_queue_url,
+        ANGO_BATCH_JOB_DLQ_URL=stack.job_dlq_url,
         ANGO_BATCH_LEDGER_BUCKET=stack.ledger_bucket,
         ANGO_BATCH_KMS_KEY_ID=stack.kms_key_arn,
+        ANGO_BATCH_ALLOWED_ASSET_NETWORKS="127.0.0.0/8,::1/128",
     )
 
 

@@ -31,6 +31,7 @@ def test_empty_config_means_defaults():
         ('{"job_size": NaN}', "not valid JSON"),
         ('{"model": {"scale_factor": 0.5}}', "model.scale_factor"),  # validated by the model
         ('{"model": {"unknown": 1}}', "unknown"),
+        ('{"model": {"min_size": true}}', "model.min_size"),  # a bool is not a size
         ('{"a": ' * 20 + "1" + "}" * 20, "nested deeper"),
         (json.dumps({"model": {"x": "y" * 20000}}), "larger than"),
     ],
