@@ -8,11 +8,12 @@ transient (retried here) and permanent (raised to the caller with Hub's own mess
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any
 
 import requests
+from imerit_ango.models.task_filter import StringFilter, TaskFilter
 from imerit_ango.sdk import SDK
 from requests.adapters import HTTPAdapter
 
@@ -48,7 +49,9 @@ class _SdkWithPolicy(SDK):  # type: ignore[misc]
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise TransientError(f"{method} {endpoint.split('?')[0]}: {type(exc).__name__}") from None
-        if response.status_code == 429 or response.status_code >= 500:
+        if response.status_code == 429:
+            raise TransientError("HTTP 429", _retry_after(response), maybe_applied=False)
+        if response.status_code >= 500:
             raise TransientError(f"HTTP {response.status_code}", _retry_after(response))
         if response.status_code >= 400:
             raise AngoError(response.status_code, _hub_message(response))
@@ -96,8 +99,45 @@ class AngoClient:
                 return
             page += 1
 
-    def import_prelabels(self, project_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-        return dict(self._call(lambda: self._sdk.import_labels(project_id, items), "import labels"))
+    def import_prelabels_once(self, project_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+        """One import attempt, not retried here: after a failure that may have applied, the caller
+        must look at what landed before trying again (see handler/importer.py)."""
+        return dict(self._sdk.import_labels(project_id, items))
+
+    def stored_object_ids(self, project_id: str, assets: Sequence[AssetRef]) -> dict[str, set[str]]:
+        """The objectIds Hub holds now on each of `assets` (by asset id), read from their tasks."""
+        wanted = {asset.asset_id for asset in assets}
+        found: dict[str, set[str]] = {asset_id: set() for asset_id in wanted}
+        external_ids = sorted({asset.external_id for asset in assets})
+        for start in range(0, len(external_ids), PAGE_LIMIT):
+            some = external_ids[start : start + PAGE_LIMIT]
+            task_filter = TaskFilter(external_id=StringFilter(in_list=some))
+            for task in self._tasks(project_id, task_filter):
+                if task.get("asset") in wanted:
+                    tools = (task.get("answer") or {}).get("tools") or []
+                    found[task["asset"]].update(str(tool.get("objectId")) for tool in tools)
+        return found
+
+    def _tasks(self, project_id: str, task_filter: TaskFilter) -> Iterator[dict[str, Any]]:
+        page, seen = 1, 0
+        while True:
+            response = self._call(
+                partial(
+                    self._sdk.get_tasks,
+                    project_id,
+                    page=page,
+                    limit=PAGE_LIMIT,
+                    include_answer=True,
+                    task_filter=task_filter,
+                ),
+                f"list tasks page {page}",
+            )
+            tasks = response["data"]["tasks"]
+            yield from tasks
+            seen += len(tasks)
+            if not tasks or seen >= int(response["data"]["total"]):
+                return
+            page += 1
 
     def _call(self, fn: Any, what: str) -> Any:
         return call_with_retries(fn, what, self._retry)

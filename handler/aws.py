@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,30 @@ _CONFIG = Config(
 )
 
 
+class AwsCallCounter:
+    """API calls made per AWS service by this process (retries inside botocore not counted), so a
+    worker or listener can say at exit what it cost; the benchmark reads that line."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register("before-call", self._count)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            self._counts[model.service_model.service_name] += 1
+
+    def line(self) -> str:
+        with self._lock:
+            counts = dict(self._counts)
+        return "aws calls: " + " ".join(f"{name}={counts.get(name, 0)}" for name in ("sqs", "s3", "kms"))
+
+
+CALLS = AwsCallCounter()
+
+
 @dataclass(frozen=True)
 class AwsClients:
     sqs: Any
@@ -25,8 +51,11 @@ class AwsClients:
 
 def make_clients(session: boto3.session.Session | None = None) -> AwsClients:
     session = session or boto3.session.Session()
-    return AwsClients(
+    clients = AwsClients(
         sqs=session.client("sqs", config=_CONFIG),
         s3=session.client("s3", config=_CONFIG),
         kms=session.client("kms", config=_CONFIG),
     )
+    for client in (clients.sqs, clients.s3, clients.kms):
+        CALLS.attach(client)
+    return clients

@@ -7,60 +7,69 @@ stays bounded by the window, not by the job. Every asset ends labeled, empty or 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from handler.ango import AngoClient, AngoError
 from handler.assets import AssetError
 from handler.deps import Deps
-from handler.job import AssetRef, InferJob, JobFinished
+from handler.import_journal import ImportJournal
+from handler.importer import import_labeled, settle_unknown
+from handler.job import AssetRef, InferJob
 from handler.ledger import JobResult, RunRecord
 from handler.model import Image, PredictContext, Prediction
-from handler.prelabels import AssetLabels, BadModelOutputError, build_item, validate_output
+from handler.prelabels import BadModelOutputError, build_item, validate_output
 from handler.run_config import RunConfig
 from handler.tally import JobTally
 
 logger = logging.getLogger(__name__)
-MAX_FAILURES_IN_STATUS = 20
 T = TypeVar("T")
 R = TypeVar("R")
 
 Loaded = tuple[AssetRef, Image]
 
 
-def infer_job(job: InferJob, run: RunRecord, deps: Deps) -> None:
+def infer_job(job: InferJob, run: RunRecord, deps: Deps, cancelled: threading.Event | None = None) -> None:
     result = deps.ledger.load_job_result(run.run_id, job.job_id)
-    if result is None:
-        result = _process(job, run, deps)
+    if result is None or result.dead_lettered:  # a redriven job runs again
+        result = _process(job, run, deps, cancelled)
         deps.ledger.save_job_result(run.run_id, result)
     else:
         logger.info("job %s already done; re-sending its status", job.idempotency_key)
-    failures = result.failures[:MAX_FAILURES_IN_STATUS]
-    finished = JobFinished(run_id=run.run_id, job_id=job.job_id, counts=result.counts, failures=failures)
-    deps.status.send(finished)
+    deps.status.send(result.status_event(run.run_id))
 
 
-def _process(job: InferJob, run: RunRecord, deps: Deps) -> JobResult:
+def _process(job: InferJob, run: RunRecord, deps: Deps, cancelled: threading.Event | None) -> JobResult:
     config = RunConfig.model_validate(run.config)
     context = PredictContext(
         config=deps.model_factory.spec.config.model_validate(config.model), run_id=run.run_id
     )
     targets = {target.model_class: target for target in run.targets}
+    client = deps.ango(deps.ledger.decrypt_api_key(run))
+    journal = ImportJournal(deps.ledger, run.run_id, job.job_id)
+    settle_unknown(client, run.project_id, run.run_id, journal, job.assets)
     tally, ready = JobTally(), []
+    done = journal.done()
+    for objects in done.values():  # imported by an earlier attempt: neither downloaded nor imported again
+        tally.imported(objects)
+    todo = [asset for asset in job.assets if asset.asset_id not in done]
+    logger.info("job %s: inferring %d assets (%d done before)", job.idempotency_key, len(todo), len(done))
     window = max(deps.settings.download_concurrency, 2 * config.batch_size)
     with ThreadPoolExecutor(deps.settings.download_concurrency) as pool:
-        downloads = _prefetch(pool, deps.fetcher.fetch_image, job.assets, window)
+        downloads = _prefetch(pool, deps.fetcher.fetch_image, todo, window)
         for batch in batched(downloads, config.batch_size):
             for asset, image, predictions in _predict(_collect(batch, tally), context, deps, tally):
                 labels = build_item(run.run_id, asset, (image.shape[1], image.shape[0]), predictions, targets)
                 tally.predicted(labels)
                 if labels.item is not None:
                     ready.append((asset, labels))
-    client = deps.ango(deps.ledger.decrypt_api_key(run))
-    _import(client, run.project_id, ready, config.import_batch_size, tally)
+    logger.info("job %s: importing %d assets", job.idempotency_key, len(ready))
+    import_labeled(
+        client, run.project_id, run.run_id, journal, ready, config.import_batch_size, tally, cancelled
+    )
     return tally.result(job.job_id)
 
 
@@ -122,23 +131,3 @@ def _predict(
         return
     for (asset, image), found in zip(loaded, predictions, strict=True):
         yield asset, image, found
-
-
-def _import(
-    client: AngoClient,
-    project_id: str,
-    ready: list[tuple[AssetRef, AssetLabels]],
-    batch_size: int,
-    tally: JobTally,
-) -> None:
-    for chunk in batched(ready, batch_size):
-        items: list[dict[str, Any]] = [labels.item for _, labels in chunk if labels.item is not None]
-        try:
-            client.import_prelabels(project_id, items)
-        except AngoError as exc:
-            logger.warning("import of %d items refused: %s", len(items), exc)
-            for asset, _ in chunk:
-                tally.fail(asset, f"Ango Hub refused the pre-labels ({exc.status}: {exc.hub_message})")
-            continue
-        for _, labels in chunk:
-            tally.imported(labels)

@@ -2,8 +2,11 @@
 
 Layout, under `runs/<run_id>/`:
   run.json          the accepted run (mapping, config, the API key as KMS ciphertext)
+  queued            written once the run's plan job is on the queue
   plan.json         how many assets and jobs the run has, written once enumeration is done
   jobs/<job>.json   one job's result; writing the same result twice changes nothing
+  imports/<job>.json which of the job's assets were imported (handler/import_journal.py)
+  dead/<job>.json   a job that ended in the dead-letter queue, kept for `ango-batch redrive`
   final.json        the final message, written once when the run is answered
 Progress and the final summary can be recomputed from these at any time.
 """
@@ -11,15 +14,18 @@ Progress and the final summary can be recomputed from these at any time.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
-from handler.job import AssetFailure, JobCounts
+from handler.job import AssetFailure, JobCounts, JobFinished
 from handler.model import ShapeKind
 
 PREFIX = "runs/"
+MAX_FAILURES_IN_STATUS = 20
+_CONDITION_FAILED = {"PreconditionFailed", "ConditionalRequestConflict"}
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -58,11 +64,33 @@ class JobResult(_Record):
     job_id: str
     counts: JobCounts
     failures: tuple[AssetFailure, ...] = ()
+    # Written by the dead-letter drain, not by a finished job: a redriven job runs again.
+    dead_lettered: bool = False
+
+    def status_event(self, run_id: str) -> JobFinished:
+        """The status event for this result: the ledger keeps every failure, the event a few."""
+        failures = self.failures[:MAX_FAILURES_IN_STATUS]
+        return JobFinished(run_id=run_id, job_id=self.job_id, counts=self.counts, failures=failures)
+
+
+class AssetImport(_Record):
+    objects: int = Field(ge=0)
+    done: bool
+
+
+class ImportRecord(_Record):
+    assets: dict[str, AssetImport] = Field(default_factory=dict)
+
+
+class ImportConflict(Exception):
+    """Another attempt of the same job wrote the import journal first; retry the job later."""
 
 
 class FinalRecord(_Record):
     message: str
     error: bool
+    # Set once the response has left through the socket; until then a restarted listener sends it.
+    responded: bool = False
 
 
 class Ledger:
@@ -108,18 +136,71 @@ class Ledger:
         return self._get(f"{PREFIX}{run_id}/jobs/{job_id}.json", JobResult)
 
     def list_job_results(self, run_id: str) -> list[JobResult]:
-        paginator = self._s3.get_paginator("list_objects_v2")
         results = []
-        for page in paginator.paginate(Bucket=self._bucket, Prefix=f"{PREFIX}{run_id}/jobs/"):
-            for entry in page.get("Contents", []):
-                result = self._get(entry["Key"], JobResult)
-                if result is not None:
-                    results.append(result)
+        for key in self._keys(f"{PREFIX}{run_id}/jobs/"):
+            result = self._get(key, JobResult)
+            if result is not None:
+                results.append(result)
         return results
+
+    def load_imports(self, run_id: str, job_id: str) -> tuple[ImportRecord, str | None]:
+        """The job's import journal and its version (ETag); an empty one, version None, if new."""
+        key = f"{PREFIX}{run_id}/imports/{job_id}.json"
+        try:
+            response = self._s3.get_object(Bucket=self._bucket, Key=key)
+        except ClientError as exc:
+            if _error_code(exc) in {"NoSuchKey", "404"}:
+                return ImportRecord(), None
+            raise
+        return ImportRecord.model_validate_json(response["Body"].read()), str(response["ETag"])
+
+    def save_imports(self, run_id: str, job_id: str, record: ImportRecord, version: str | None) -> str:
+        """Write the journal only over the version read (or only if new); returns the new version."""
+        condition = {"IfMatch": version} if version else {"IfNoneMatch": "*"}
+        key = f"{PREFIX}{run_id}/imports/{job_id}.json"
+        try:
+            response = self._put_bytes(key, record.model_dump_json().encode(), **condition)
+        except ClientError as exc:
+            if _error_code(exc) in _CONDITION_FAILED:
+                raise ImportConflict(f"job {run_id}/{job_id}: import journal changed under us") from None
+            raise
+        return str(response["ETag"])
+
+    def park_dead_job(self, run_id: str, job_id: str, body: str) -> None:
+        self._put_bytes(f"{PREFIX}{run_id}/dead/{job_id}.json", body.encode())
+
+    def parked_dead_jobs(self, run_id: str | None = None) -> list[tuple[str, str]]:
+        """(key, job body) of every parked dead job, of one run or of all runs."""
+        prefix = f"{PREFIX}{run_id}/dead/" if run_id else PREFIX
+        parked = []
+        for key in self._keys(prefix):
+            if "/dead/" in key:
+                body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read().decode()
+                parked.append((key, body))
+        return parked
+
+    def delete(self, key: str) -> None:
+        self._s3.delete_object(Bucket=self._bucket, Key=key)
+
+    def mark_queued(self, run_id: str) -> None:
+        self._put_bytes(f"{PREFIX}{run_id}/queued", b"")
+
+    def open_runs(self) -> list[tuple[str, bool]]:
+        """(run id, whether its plan job was sent) of every run that has no final message yet."""
+        files: dict[str, set[str]] = {}
+        for key in self._keys(PREFIX):
+            parts = key.split("/")
+            if len(parts) == 3:  # runs/<id>/<file>
+                files.setdefault(parts[1], set()).add(parts[2])
+        open_ = {run_id: names for run_id, names in files.items() if "final.json" not in names}
+        return [(run_id, bool(names & {"queued", "plan.json"})) for run_id, names in open_.items()]
 
     def finish_run(self, run_id: str, final: FinalRecord) -> bool:
         """Record the final message; False if the run was finished before (answer only once)."""
         return self._put(f"{PREFIX}{run_id}/final.json", final, only_if_new=True)
+
+    def mark_responded(self, run_id: str, final: FinalRecord) -> None:
+        self._put(f"{PREFIX}{run_id}/final.json", final.model_copy(update={"responded": True}))
 
     def load_final(self, run_id: str) -> FinalRecord | None:
         return self._get(f"{PREFIX}{run_id}/final.json", FinalRecord)
@@ -129,20 +210,30 @@ class Ledger:
     def _put(self, key: str, record: BaseModel, only_if_new: bool = False) -> bool:
         extra = {"IfNoneMatch": "*"} if only_if_new else {}
         try:
-            self._s3.put_object(
-                Bucket=self._bucket,
-                Key=key,
-                Body=record.model_dump_json().encode(),
-                ContentType="application/json",
-                ServerSideEncryption="aws:kms",
-                SSEKMSKeyId=self._key,
-                **extra,
-            )
+            self._put_bytes(key, record.model_dump_json().encode(), **extra)
         except ClientError as exc:
-            if only_if_new and _error_code(exc) in {"PreconditionFailed", "ConditionalRequestConflict"}:
+            if only_if_new and _error_code(exc) in _CONDITION_FAILED:
                 return False
             raise
         return True
+
+    def _put_bytes(self, key: str, body: bytes, **conditions: str) -> dict[str, Any]:
+        response: dict[str, Any] = self._s3.put_object(
+            Bucket=self._bucket,
+            Key=key,
+            Body=body,
+            ContentType="application/json",
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=self._key,
+            **conditions,
+        )
+        return response
+
+    def _keys(self, prefix: str) -> Iterator[str]:
+        paginator = self._s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+            for entry in page.get("Contents", []):
+                yield str(entry["Key"])
 
     def _get(self, key: str, model: type[_M]) -> _M | None:
         try:

@@ -37,8 +37,17 @@ class MessageQueue:
             sent += self._send_batch(batch)
         return sent
 
+    def send_raw(self, bodies: Sequence[str]) -> None:
+        """Send message bodies as they are (a redrive moves jobs without re-encoding them)."""
+        for start in range(0, len(bodies), SQS_BATCH):
+            chunk = bodies[start : start + SQS_BATCH]
+            self._send_entries([{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)])
+
     def _send_batch(self, batch: Sequence[BaseModel]) -> int:
-        entries = [{"Id": str(i), "MessageBody": dump_message(m)} for i, m in enumerate(batch)]
+        self._send_entries([{"Id": str(i), "MessageBody": dump_message(m)} for i, m in enumerate(batch)])
+        return len(batch)
+
+    def _send_entries(self, entries: list[dict[str, str]]) -> None:
         response = self._sqs.send_message_batch(QueueUrl=self.url, Entries=entries)
         failed = response.get("Failed", [])
         if failed:
@@ -48,5 +57,3 @@ class MessageQueue:
             again = self._sqs.send_message_batch(QueueUrl=self.url, Entries=retry)
             if again.get("Failed"):
                 raise QueueSendError(f"SQS failed {len(again['Failed'])} messages twice")
-        return len(batch)
-

@@ -14,11 +14,18 @@ T = TypeVar("T")
 
 
 class TransientError(Exception):
-    """Worth retrying: a 5xx, a 429, a timeout or a dropped connection."""
+    """Worth retrying: a 5xx, a 429, a timeout or a dropped connection.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    `maybe_applied` says whether the server may have done the work before failing (a 5xx from a
+    gateway that gave up, a connection dropped mid-request); a 429 comes from a rate limiter in
+    front of the API and never applies. A write retried blindly after one that maybe applied can
+    apply twice.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None, maybe_applied: bool = True) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.maybe_applied = maybe_applied
 
 
 @dataclass(frozen=True)

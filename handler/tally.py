@@ -25,9 +25,9 @@ class JobTally:
         if labels.item is None:
             self.empty += 1
 
-    def imported(self, labels: AssetLabels) -> None:
+    def imported(self, objects: int) -> None:
         self.labeled += 1
-        self.objects += labels.objects
+        self.objects += objects
 
     def result(self, job_id: str) -> JobResult:
         counts = JobCounts(

@@ -3,8 +3,10 @@ AWS Batch or any box. Same `run_job` as the Lambda entry; only delivery and ackn
 
 - `--concurrency N` jobs at once (threads: downloads and imports overlap the model).
 - Long jobs keep their messages hidden: visibility is extended at half the queue's timeout.
-- SIGTERM: stop receiving, give running jobs a grace period, release the rest (visibility 0) so
-  another worker takes them at once, then exit.
+- Finished jobs are acknowledged in batches of up to 10 (one DeleteMessageBatch), at the latest
+  a second after they finish.
+- SIGTERM: stop receiving, give running jobs a grace period, then release the rest (visibility 0)
+  so another worker takes them at once, and tell them to stop before their next import.
 - `--burst`: drain the queue and exit, which makes the worker testable without threads to stop.
 """
 
@@ -24,6 +26,8 @@ from handler.job import parse_job
 from handler.runner import run_job
 
 logger = logging.getLogger(__name__)
+SQS_BATCH = 10
+ACK_DELAY_SECONDS = 1.0  # how long a finished job may wait for others to share its delete call
 
 
 @dataclass
@@ -40,6 +44,7 @@ class WorkerSummary:
 class _InFlight:
     receipt: str
     future: Future[None]
+    cancelled: threading.Event
     extended_at: float = field(default_factory=time.monotonic)
 
 
@@ -48,17 +53,21 @@ class Worker:
         self._deps, self._sqs, self._url = deps, sqs, deps.jobs.url
         self._concurrency, self._grace = concurrency, grace_seconds
         self._stop = threading.Event()
+        self._stopped_at: float | None = None
         self._inflight: dict[str, _InFlight] = {}
+        self._to_delete: list[str] = []
+        self._oldest_unacked: float | None = None
+        self.released_running = 0  # released jobs whose threads were still running at exit
         self.summary = WorkerSummary()
         attributes = sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["VisibilityTimeout"])
         self._visibility = int(attributes["Attributes"]["VisibilityTimeout"])
-
-    @property
-    def busy(self) -> bool:
-        return bool(self._inflight)
+        # An idle long poll never outlasts a quarter of the grace, so SIGTERM is honoured within it.
+        self._idle_wait = int(min(20, max(1, grace_seconds / 4)))
 
     def stop(self) -> None:
-        """Ask the worker to stop taking jobs (called from the SIGTERM handler)."""
+        """Ask the worker to stop taking jobs (called from the SIGTERM handler); it exits within
+        the grace, counted from now."""
+        self._stopped_at = self._stopped_at or time.monotonic()
         self._stop.set()
 
     def run(self, burst: bool = False) -> WorkerSummary:
@@ -70,8 +79,9 @@ class Worker:
             if free <= 0:
                 self._stop.wait(0.05)
                 continue
-            # Short polls while jobs run, so finished ones are acknowledged promptly.
-            messages = self._receive(min(free, 10), wait=1 if burst or self._inflight else 20)
+            # Short polls while jobs run or acks wait, so those are handled promptly.
+            busy = burst or self._inflight or self._to_delete
+            messages = self._receive(min(free, SQS_BATCH), wait=1 if busy else self._idle_wait)
             for message in messages:
                 self._start(pool, message)
             if burst and not messages and not self._inflight:
@@ -92,29 +102,46 @@ class Worker:
         return list(response.get("Messages", []))
 
     def _start(self, pool: ThreadPoolExecutor, message: dict[str, Any]) -> None:
-        future = pool.submit(self._run_one, message["Body"])
-        self._inflight[message["MessageId"]] = _InFlight(message["ReceiptHandle"], future)
+        cancelled = threading.Event()
+        future = pool.submit(self._run_one, message["Body"], cancelled)
+        self._inflight[message["MessageId"]] = _InFlight(message["ReceiptHandle"], future, cancelled)
 
-    def _run_one(self, body: str) -> None:
+    def _run_one(self, body: str, cancelled: threading.Event) -> None:
         try:
             job = parse_job(body)
         except ValidationError:
             logger.error("malformed job message; leaving it for the dead-letter queue")
             raise
-        run_job(job, self._deps)
+        run_job(job, self._deps, cancelled)
 
-    def _reap(self) -> None:
+    def _reap(self, flush: bool = False) -> None:
         for message_id, entry in list(self._inflight.items()):
             if not entry.future.done():
                 continue
             del self._inflight[message_id]
             if entry.future.exception() is None:
-                self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=entry.receipt)
+                self._to_delete.append(entry.receipt)
+                self._oldest_unacked = self._oldest_unacked or time.monotonic()
                 self.summary.complete += 1
             else:
                 # Left to reappear after its visibility timeout; after maxReceiveCount, the DLQ.
                 logger.error("job message %s failed: %r", message_id, entry.future.exception())
                 self.summary.failed += 1
+        due = (
+            self._oldest_unacked is not None and time.monotonic() - self._oldest_unacked >= ACK_DELAY_SECONDS
+        )
+        if self._to_delete and (flush or due or len(self._to_delete) >= SQS_BATCH):
+            self._acknowledge()
+
+    def _acknowledge(self) -> None:
+        receipts, self._to_delete, self._oldest_unacked = self._to_delete, [], None
+        for start in range(0, len(receipts), SQS_BATCH):
+            chunk = receipts[start : start + SQS_BATCH]
+            entries = [{"Id": str(i), "ReceiptHandle": receipt} for i, receipt in enumerate(chunk)]
+            response = self._sqs.delete_message_batch(QueueUrl=self._url, Entries=entries)
+            for failure in response.get("Failed", []):
+                # The job is done and recorded; a redelivery finds its result and only re-sends status.
+                logger.warning("could not delete a finished job's message: %s", failure.get("Code"))
 
     def _keep_hidden(self) -> None:
         now = time.monotonic()
@@ -124,15 +151,21 @@ class Worker:
                 entry.extended_at = now
 
     def _shutdown(self) -> None:
-        deadline = time.monotonic() + self._grace
+        # What is left of the grace after the poll that was running, less a reserve for the release
+        # calls and the exit, so the process is gone within the grace.
+        reserve = min(1.0, self._grace / 4)
+        deadline = (self._stopped_at or time.monotonic()) + self._grace - reserve
         while self._inflight and time.monotonic() < deadline:
             self._reap()
             self._keep_hidden()
             time.sleep(0.05)
+        self._reap(flush=True)
         for entry in self._inflight.values():
             # Released, not lost: another worker can take it at once instead of after the timeout.
+            entry.cancelled.set()
             self._set_visibility(entry.receipt, 0)
             self.summary.released += 1
+        self.released_running = len(self._inflight)
         self._inflight.clear()
 
     def _set_visibility(self, receipt: str, seconds: int) -> None:

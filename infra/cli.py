@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     work.add_argument("--grace", type=float, default=60.0, help="seconds to finish jobs on SIGTERM")
     work.set_defaults(func=_work)
 
+    redrive = commands.add_parser("redrive", help="send dead-lettered jobs back to the job queue")
+    redrive.set_defaults(func=_redrive)
+
     info = commands.add_parser("plugin-info", help="print the Class Names and Default Config JSON")
     info.set_defaults(func=_plugin_info)
 
@@ -76,7 +79,7 @@ def _delegate(name: str) -> Callable[[list[str]], int]:
 def resolve_settings() -> Settings:
     """Settings from the environment; queue URLs and the bucket from the stack when unset."""
     settings = Settings()
-    if not settings.missing_aws_resources():
+    if not settings.missing_aws_resources():  # the DLQ is optional: without it nothing is drained
         return settings
     from infra.stack import read_stack_outputs
 
@@ -85,6 +88,7 @@ def resolve_settings() -> Settings:
         update={
             "job_queue_url": settings.job_queue_url or outputs.job_queue_url,
             "status_queue_url": settings.status_queue_url or outputs.status_queue_url,
+            "job_dlq_url": settings.job_dlq_url or outputs.job_dlq_url,
             "ledger_bucket": settings.ledger_bucket or outputs.ledger_bucket,
             "kms_key_id": settings.kms_key_id or outputs.kms_key_arn,
         }
@@ -121,7 +125,7 @@ def _listen(args: argparse.Namespace) -> int:
 
 
 def _work(args: argparse.Namespace) -> int:
-    from handler.aws import make_clients
+    from handler.aws import CALLS, make_clients
     from handler.deps import build_deps
     from handler.worker import Worker
 
@@ -137,8 +141,27 @@ def _work(args: argparse.Namespace) -> int:
     threading.Thread(target=stop_worker_on_signal, daemon=True).start()
     summary = worker.run(burst=args.burst)
     print(summary.line(), flush=True)
-    if worker.busy:  # jobs past the grace were released to the queue; don't wait for them
+    print(CALLS.line(), flush=True)
+    if worker.released_running:  # jobs past the grace were released to the queue; don't wait for them
         os._exit(0)
+    return 0
+
+
+def _redrive(args: argparse.Namespace) -> int:
+    from handler.aws import make_clients
+    from handler.dead_letters import redrive
+    from handler.ledger import Ledger
+    from handler.queues import MessageQueue
+
+    configure_logging()
+    settings, clients = resolve_settings(), make_clients()
+    if not settings.job_dlq_url:
+        print("ANGO_BATCH_JOB_DLQ_URL is not set (and no stack output gives it)", file=sys.stderr)
+        return 2
+    ledger = Ledger(clients.s3, clients.kms, settings.ledger_bucket, settings.kms_key_id)
+    jobs = MessageQueue(clients.sqs, settings.job_queue_url)
+    from_queue, from_ledger = redrive(clients.sqs, settings.job_dlq_url, jobs, ledger)
+    print(f"redrove {from_queue} jobs from the dead-letter queue and {from_ledger} parked in the ledger")
     return 0
 
 

@@ -226,7 +226,8 @@ def bench_project(n_assets: int, project_id: str = BENCH_PROJECT_ID) -> dict[str
     return _project_spec(project_id, f"Benchmark ({n_assets} assets)", images)
 
 
-def _seed(projects: list[dict[str, Any]]) -> dict[str, Any]:
+def seed_for(projects: list[dict[str, Any]]) -> dict[str, Any]:
+    """A seed spec serving `projects` to the demo user, with the demo plugin registered."""
     return {
         "plugins": [{"id": PLUGIN_ID, "secret": PLUGIN_SECRET, "defaultConfig": DEFAULT_CONFIG_JSON}],
         "users": [
@@ -239,9 +240,9 @@ def _seed(projects: list[dict[str, Any]]) -> dict[str, Any]:
 
 def demo_seed() -> dict[str, Any]:
     """The full seed spec (see `infra.emulator.seed`) for `--seed demo`."""
-    return _seed([demo_project()])
+    return seed_for([demo_project()])
 
 
 def bench_seed(n_assets: int) -> dict[str, Any]:
     """The demo project plus a benchmark project of `n_assets`, for `--seed bench:<n>`."""
-    return _seed([demo_project(), bench_project(n_assets)])
+    return seed_for([demo_project(), bench_project(n_assets)])

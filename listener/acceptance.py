@@ -70,6 +70,7 @@ class RunAcceptor:
             logger.info("run %s: session seen before; not enqueued again", run_id)
             return None
         self.jobs.send(PlanJob(run_id=run_id))
+        self.ledger.mark_queued(run_id)  # a listener killed before this line re-sends on restart
         logger.info("run %s: accepted (project %s, %d classes)", run_id, run.project_id, len(targets))
         return run
 

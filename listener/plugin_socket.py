@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import socketio
@@ -21,6 +22,13 @@ import socketio
 logger = logging.getLogger(__name__)
 NAMESPACE = "/plugin"
 HEARTBEAT_SECONDS = 60.0  # what imerit-ango sends; Hub marks a plugin dead after a few minutes
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    event: str
+    data: dict[str, Any]
+    sent: threading.Event
 
 
 class PluginSocket:
@@ -38,15 +46,18 @@ class PluginSocket:
         self._heartbeat_seconds, self._max_backoff = heartbeat_seconds, max_backoff
         self._client: socketio.Client | None = None
         self._connected = threading.Event()
-        self._outbox: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
+        self._outbox: queue.Queue[_Outgoing] = queue.Queue()
 
     @property
     def connected(self) -> bool:
         return self._connected.is_set()
 
-    def emit(self, event: str, data: dict[str, Any]) -> None:
-        """Queue an event for Hub; sent in order as soon as the socket is up."""
-        self._outbox.put((event, data))
+    def emit(self, event: str, data: dict[str, Any]) -> threading.Event:
+        """Queue an event for Hub; sent in order as soon as the socket is up. The returned event
+        is set once it has been handed to the socket."""
+        sent = threading.Event()
+        self._outbox.put(_Outgoing(event, data, sent))
+        return sent
 
     def run(self, stop: threading.Event) -> None:
         """Connect, stay connected, and send; returns when `stop` is set."""
@@ -116,14 +127,15 @@ class PluginSocket:
                 self._beat()
 
     def _send_loop(self, stop: threading.Event) -> None:
-        pending: tuple[str, dict[str, Any]] | None = None
+        pending: _Outgoing | None = None
         while not stop.is_set():
             if pending is None:
                 try:
                     pending = self._outbox.get(timeout=0.5)
                 except queue.Empty:
                     continue
-            if self._send(*pending):
+            if self._send(pending.event, pending.data):
+                pending.sent.set()
                 pending = None
                 self._outbox.task_done()
             else:

@@ -10,15 +10,19 @@ from pydantic import ValidationError
 
 from handler.job import parse_status
 from handler.ledger import FinalRecord, Ledger, RunRecord
+from listener.polling import delete_messages, keep_polling
 from listener.progress import RunProgress
 
 logger = logging.getLogger(__name__)
+RESPONSE_WAIT_SECONDS = 10.0
 
 
 class Notifier(Protocol):
     def log(self, run: RunRecord, level: str, message: str) -> None: ...
 
-    def respond(self, run: RunRecord, message: str) -> None: ...
+    def respond(self, run: RunRecord, message: str) -> threading.Event:
+        """Queue the final response; the event is set once it has left through the socket."""
+        ...
 
 
 class RunRegistry:
@@ -63,14 +67,10 @@ class StatusRelay:
     ) -> None:
         self._sqs, self._url, self._registry = sqs, queue_url, registry
         self._ledger, self._notifier, self._interval = ledger, notifier, progress_interval
+        self._sending: dict[str, threading.Event] = {}  # run id -> its queued final response
 
     def run(self, stop: threading.Event, wait_seconds: int = 20) -> None:
-        while not stop.is_set():
-            try:
-                self.poll_once(wait_seconds)
-            except Exception:
-                logger.exception("status relay: poll failed; retrying")
-                stop.wait(2)
+        keep_polling(stop, lambda: self.poll_once(wait_seconds), "status relay")
 
     def poll_once(self, wait_seconds: int = 20) -> int:
         response = self._sqs.receive_message(
@@ -78,9 +78,7 @@ class StatusRelay:
         )
         messages = response.get("Messages", [])
         done = [m["ReceiptHandle"] for m in messages if self._handle(m["Body"])]
-        for start in range(0, len(done), 10):
-            entries = [{"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(done[start : start + 10])]
-            self._sqs.delete_message_batch(QueueUrl=self._url, Entries=entries)
+        delete_messages(self._sqs, self._url, done)
         return len(messages)
 
     def _handle(self, body: str) -> bool:
@@ -96,15 +94,29 @@ class StatusRelay:
             return True
         for level, message in progress.apply(event, self._interval):
             self._notifier.log(progress.run, level, message)
-        if progress.complete:
-            self._finish(progress)
-        return True
+        return self._finish(progress) if progress.complete else True
 
-    def _finish(self, progress: RunProgress) -> None:
+    def _finish(self, progress: RunProgress) -> bool:
+        """Answer the run once. The final message is recorded first (so a second listener or a
+        redelivered event cannot compose a different one), then sent, then marked sent; the status
+        message is deleted only after that, so a listener killed in between answers on restart."""
         message, error = progress.final_message()
         run = progress.run
-        if self._ledger.finish_run(run.run_id, FinalRecord(message=message, error=error)):
-            self._notifier.log(run, "ERROR" if error else "INFO", message)
-            self._notifier.respond(run, message)
-            logger.info("run %s: finished: %s", run.run_id, message)
+        final = FinalRecord(message=message, error=error)
+        if not self._ledger.finish_run(run.run_id, final):
+            final = self._ledger.load_final(run.run_id) or final
+            if final.responded:
+                self._registry.remove(run.run_id)
+                return True
+        sent = self._sending.get(run.run_id)
+        if sent is None:  # queued once per listener life, even if the socket is down for long
+            self._notifier.log(run, "ERROR" if final.error else "INFO", final.message)
+            sent = self._sending[run.run_id] = self._notifier.respond(run, final.message)
+        if not sent.wait(RESPONSE_WAIT_SECONDS):
+            logger.warning("run %s: response not sent yet (socket down); will check again", run.run_id)
+            return False
+        self._ledger.mark_responded(run.run_id, final)
+        self._sending.pop(run.run_id, None)
+        logger.info("run %s: finished: %s", run.run_id, final.message)
         self._registry.remove(run.run_id)
+        return True

@@ -10,13 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from handler.ango import pooled_session
-from handler.aws import AwsClients, make_clients
+from handler.aws import CALLS, AwsClients, make_clients
 from handler.deps import build_ango_factory
+from handler.job import PlanJob
 from handler.ledger import Ledger, RunRecord
 from handler.model import load_model_factory
 from handler.queues import MessageQueue
 from handler.settings import Settings
 from listener.acceptance import RunAcceptor, RunRejected
+from listener.dead_letter_drain import DeadLetterDrain
 from listener.payload import session_of
 from listener.plugin_socket import PluginSocket
 from listener.relay import RunRegistry, StatusRelay
@@ -31,7 +33,13 @@ class Listener:
             raise ValueError(f"missing settings: {', '.join(missing or ['ANGO_PLUGIN_ID'])}")
         clients = clients or make_clients()
         ledger = Ledger(clients.s3, clients.kms, settings.ledger_bucket, settings.kms_key_id)
-        self._settings = settings
+        self._settings, self._ledger = settings, ledger
+        status = MessageQueue(clients.sqs, settings.status_queue_url)
+        self.drain = (
+            DeadLetterDrain(clients.sqs, settings.job_dlq_url, ledger, status)
+            if settings.job_dlq_url
+            else None
+        )
         self.acceptor = RunAcceptor(
             plugin_id=settings.ango_plugin_id,
             spec=load_model_factory(settings.model_name).spec,
@@ -58,14 +66,35 @@ class Listener:
         self.accept_seconds: deque[float] = deque(maxlen=100_000)  # event in -> handler returns
 
     def run(self, stop: threading.Event) -> None:
-        relay = threading.Thread(target=self.relay.run, args=(stop,), name="relay", daemon=True)
-        relay.start()
+        self.recover_open_runs()
+        threads = [threading.Thread(target=self.relay.run, args=(stop,), name="relay", daemon=True)]
+        if self.drain is not None:
+            threads.append(threading.Thread(target=self.drain.run, args=(stop,), name="dlq", daemon=True))
+        else:
+            logger.warning("ANGO_BATCH_JOB_DLQ_URL unset: dead-lettered jobs are not reported to users")
+        for thread in threads:
+            thread.start()
         try:
             self.socket.run(stop)
         finally:
             self._accepting.shutdown(wait=True)
             self.socket.drain(timeout=5)
-            relay.join(timeout=25)
+            # Pollers may sit in a 20 s long poll; they are daemons, and whatever they had taken
+            # and not finished comes back to the queue by itself.
+            for thread in threads:
+                thread.join(timeout=2)
+            logger.info("listener stopped; %s", CALLS.line())
+
+    def recover_open_runs(self) -> None:
+        """After a restart: send the plan job of any run accepted but killed before it was queued.
+        Everything else of an open run is restored from the ledger when its next status arrives."""
+        open_runs = self._ledger.open_runs()
+        for run_id, queued in open_runs:
+            if not queued:
+                logger.warning("run %s: accepted but never queued; queueing it now", run_id)
+                self.acceptor.jobs.send(PlanJob(run_id=run_id))
+                self._ledger.mark_queued(run_id)
+        logger.info("listener starting with %d open runs", len(open_runs))
 
     # -- socket side: returns at once, the work happens on the accept pool ---------------------
 
@@ -92,7 +121,8 @@ class Listener:
         session = session_of(data)
         logger.warning("run of session %r rejected: %s", session, message)
         fields = data if isinstance(data, dict) else {}
-        context = {key: str(fields.get(key, ""))[:200] for key in ("orgId", "runBy")}
+        # Only strings are echoed back: str() of a hostile value (a 5,000-digit int) can itself raise.
+        context = {key: _text(fields.get(key))[:200] for key in ("orgId", "runBy")}
         self._emit_log(session, context["orgId"], context["runBy"], "ERROR", message)
         self.socket.emit("response", {"response": f"Run not started: {message}", "session": session})
 
@@ -101,8 +131,8 @@ class Listener:
     def log(self, run: RunRecord, level: str, message: str) -> None:
         self._emit_log(run.session, run.org_id, run.run_by, level, message)
 
-    def respond(self, run: RunRecord, message: str) -> None:
-        self.socket.emit("response", {"response": message, "session": run.session})
+    def respond(self, run: RunRecord, message: str) -> threading.Event:
+        return self.socket.emit("response", {"response": message, "session": run.session})
 
     def _emit_log(self, session: str, org_id: str, run_by: str, level: str, message: str) -> None:
         # The same shape imerit-ango's PluginLogger sends, so Hub shows it in Plugin Sessions.
@@ -115,3 +145,7 @@ class Listener:
             "msg": message,
         }
         self.socket.emit("log", payload)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""

@@ -193,6 +193,24 @@ def test_listener_enqueues_jobs_but_cannot_delete_them(template: dict[str, Any])
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= _grants(template, "ListenerPolicy", "StatusQueue")
 
 
+def test_listener_drains_the_job_dead_letter_queue_only(template: dict[str, Any]) -> None:
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= _grants(
+        template, "ListenerPolicy", "JobDeadLetterQueue"
+    )
+    assert not _grants(template, "ListenerPolicy", "StatusDeadLetterQueue")
+    assert not _grants(template, "HandlerPolicy", "JobDeadLetterQueue")
+
+
+def test_listener_decrypts_only_through_s3(template: dict[str, Any]) -> None:
+    """The listener encrypts API keys but may decrypt only ledger objects via S3, never a key."""
+    document = template["Resources"]["ListenerPolicy"]["Properties"]["PolicyDocument"]
+    for statement in _as_list(document["Statement"]):
+        actions = set(_as_list(statement["Action"]))
+        if actions & {"kms:Decrypt", "kms:*"}:
+            via = statement["Condition"]["StringEquals"]["kms:ViaService"]
+            assert via == {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}
+
+
 def test_handler_consumes_and_plans_jobs_and_sends_status(template: dict[str, Any]) -> None:
     job_actions = _grants(template, "HandlerPolicy", "JobQueue")
     assert {

@@ -1,0 +1,89 @@
+"""Import retries look before they leap: after a failure that may have applied, only what did not
+land at Hub is sent again; after a 429, everything is sent again without a look."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from handler.ango import AngoError
+from handler.importer import _import_chunk, landed_objects
+from handler.job import AssetRef
+from handler.prelabels import AssetLabels
+from handler.retry import RetryPolicy, TransientError
+
+pytestmark = pytest.mark.unit
+RUN = "run1"
+
+
+def _labeled(asset_id: str) -> tuple[AssetRef, AssetLabels]:
+    asset = AssetRef(asset_id=asset_id, external_id=f"{asset_id}.jpg", data_url=f"https://x/{asset_id}.jpg")
+    item = {"externalId": asset.external_id, "objects": [{"objectId": f"{RUN}-{asset_id}-0"}]}
+    return asset, AssetLabels(item, 1, 0)
+
+
+class ScriptedHub:
+    """Answers imports from a script of outcomes; 'applied' outcomes store the objects first."""
+
+    def __init__(self, outcomes: list[str]) -> None:
+        self.outcomes = outcomes
+        self.stored: dict[str, set[str]] = {}
+        self.sent: list[list[str]] = []
+        self.looks = 0
+
+    def import_prelabels_once(self, project_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+        self.sent.append([item["externalId"] for item in items])
+        outcome = self.outcomes.pop(0)
+        if outcome in ("ok", "5xx after apply"):
+            for item in items:
+                asset_id = item["externalId"].removesuffix(".jpg")
+                self.stored.setdefault(asset_id, set()).update(o["objectId"] for o in item["objects"])
+        if outcome == "5xx after apply":
+            raise TransientError("HTTP 502")
+        if outcome == "429":
+            raise TransientError("HTTP 429", retry_after=0, maybe_applied=False)
+        if outcome == "400":
+            raise AngoError(400, "bad item")
+        return {}
+
+    def stored_object_ids(self, project_id: str, assets: list[AssetRef]) -> dict[str, set[str]]:
+        self.looks += 1
+        return {asset.asset_id: set(self.stored.get(asset.asset_id, ())) for asset in assets}
+
+
+POLICY = RetryPolicy(attempts=4, base_delay=0, max_delay=0)
+
+
+def test_a_5xx_after_apply_is_not_imported_again() -> None:
+    hub = ScriptedHub(["5xx after apply"])
+    _import_chunk(hub, "p", RUN, [_labeled("a"), _labeled("b")], POLICY, sleep=lambda _: None)  # type: ignore[arg-type]
+    assert hub.sent == [["a.jpg", "b.jpg"]] and hub.looks == 1
+    assert all(len(ids) == 1 for ids in hub.stored.values())
+
+
+def test_a_429_is_retried_without_looking() -> None:
+    hub = ScriptedHub(["429", "ok"])
+    _import_chunk(hub, "p", RUN, [_labeled("a")], POLICY, sleep=lambda _: None)  # type: ignore[arg-type]
+    assert hub.sent == [["a.jpg"], ["a.jpg"]] and hub.looks == 0
+
+
+def test_attempts_are_bounded() -> None:
+    hub = ScriptedHub(["429"] * 4)
+    with pytest.raises(TransientError):
+        _import_chunk(hub, "p", RUN, [_labeled("a")], POLICY, sleep=lambda _: None)  # type: ignore[arg-type]
+    assert len(hub.sent) == POLICY.attempts
+
+
+def test_a_permanent_refusal_is_raised_at_once() -> None:
+    hub = ScriptedHub(["400"])
+    with pytest.raises(AngoError):
+        _import_chunk(hub, "p", RUN, [_labeled("a")], POLICY, sleep=lambda _: None)  # type: ignore[arg-type]
+    assert len(hub.sent) == 1
+
+
+def test_only_this_runs_objects_count_as_landed() -> None:
+    hub = ScriptedHub([])
+    hub.stored = {"a": {f"{RUN}-a-0", f"{RUN}-a-1"}, "b": {"other-run-b-0"}, "c": set()}
+    assets = [_labeled(x)[0] for x in "abc"]
+    assert landed_objects(hub, "p", RUN, assets) == {"a": 2}  # type: ignore[arg-type]
