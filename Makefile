@@ -21,6 +21,11 @@ test: $(VENV)/.installed $(LS_VENV)/.installed $(SAM_VENV)/.installed
 unit: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -m unit
 
+.PHONY: bench
+# The benchmark (tests/perf/bench.py): about 10-15 minutes on 2 cores; the table goes to out/bench.md.
+bench: $(VENV)/.installed $(LS_VENV)/.installed
+	$(VENV)/bin/python -m tests.perf.bench $(BENCH_ARGS)
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check handler listener infra tests
 	$(VENV)/bin/ruff format --check handler listener infra tests

@@ -7,8 +7,10 @@ transient (retried here) and permanent (raised to the caller with Hub's own mess
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -22,6 +24,7 @@ from handler.retry import RetryPolicy, TransientError, call_with_retries
 
 logger = logging.getLogger(__name__)
 PAGE_LIMIT = 100  # Hub's maximum page size for list endpoints
+PAGE_FETCH_CONCURRENCY = 4  # pages in flight while listing; 429s still slow it down to Hub's limit
 
 
 class AngoError(Exception):
@@ -83,21 +86,26 @@ class AngoClient:
         return dict(response["data"]["project"])
 
     def list_assets(self, project_id: str, batches: tuple[str, ...]) -> Iterator[AssetRef]:
-        """Every asset in all of `batches` (AND), page by page, in Hub's order."""
+        """Every asset in all of `batches` (AND), in Hub's order. The first page gives the total;
+        the other pages are then fetched a few at a time, since each one is mostly waiting on Hub."""
         filters: dict[str, Any] = {"batches": list(batches)} if batches else {}
-        page, seen = 1, 0
-        while True:
-            response = self._call(
-                partial(self._sdk.get_assets, project_id, page=page, limit=PAGE_LIMIT, filters=filters),
-                f"list assets page {page}",
+
+        def page(number: int) -> dict[str, Any]:
+            return dict(
+                self._call(
+                    partial(self._sdk.get_assets, project_id, page=number, limit=PAGE_LIMIT, filters=filters),
+                    f"list assets page {number}",
+                )["data"]
             )
-            assets = response["data"]["assets"]
-            for asset in assets:
-                yield AssetRef(asset_id=asset["_id"], external_id=asset["externalId"], data_url=asset["data"])
-            seen += len(assets)
-            if not assets or seen >= int(response["data"]["total"]):
-                return
-            page += 1
+
+        first = page(1)
+        pages = -(-int(first["total"]) // PAGE_LIMIT)
+        with ThreadPoolExecutor(PAGE_FETCH_CONCURRENCY, thread_name_prefix="pages") as pool:
+            for data in itertools.chain([first], pool.map(page, range(2, pages + 1))):
+                for asset in data["assets"]:
+                    yield AssetRef(
+                        asset_id=asset["_id"], external_id=asset["externalId"], data_url=asset["data"]
+                    )
 
     def import_prelabels_once(self, project_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
         """One import attempt, not retried here: after a failure that may have applied, the caller

@@ -43,7 +43,8 @@ def _selected_assets(run: RunRecord, deps: Deps) -> list[AssetRef]:
     """The run's assets; those whose externalId another asset of the project shares are marked to
     be addressed by URL, since an import by externalId would also label the others."""
     client = deps.ango(deps.ledger.decrypt_api_key(run))
-    assets = list(client.list_assets(run.project_id, run.batches))
+    # By id, once: offset paging over a project that changes meanwhile can show an asset twice.
+    assets = list({a.asset_id: a for a in client.list_assets(run.project_id, run.batches)}.values())
     # With a batch filter, the sharers may sit outside the selection: count over the whole project
     # (one listing, about 0.01 calls per asset).
     population = client.list_assets(run.project_id, ()) if run.batches and assets else assets

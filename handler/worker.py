@@ -3,8 +3,8 @@ AWS Batch or any box. Same `run_job` as the Lambda entry; only delivery and ackn
 
 - `--concurrency N` jobs at once (threads: downloads and imports overlap the model).
 - Long jobs keep their messages hidden: visibility is extended at half the queue's timeout.
-- Finished jobs are acknowledged in batches of up to 10 (one DeleteMessageBatch), at the latest
-  a second after they finish.
+- Finished jobs are acknowledged in batches of up to 10 (one DeleteMessageBatch), a second or
+  two after they finish.
 - SIGTERM: stop receiving, give running jobs a grace period, then release the rest (visibility 0)
   so another worker takes them at once, and tell them to stop before their next import.
 - `--burst`: drain the queue and exit, which makes the worker testable without threads to stop.
@@ -28,6 +28,7 @@ from handler.runner import run_job
 logger = logging.getLogger(__name__)
 SQS_BATCH = 10
 ACK_DELAY_SECONDS = 1.0  # how long a finished job may wait for others to share its delete call
+BUSY_POLL_SECONDS = 3  # the longest poll while jobs run: visibility extensions and acks wait for it
 
 
 @dataclass
@@ -79,9 +80,7 @@ class Worker:
             if free <= 0:
                 self._stop.wait(0.05)
                 continue
-            # Short polls while jobs run or acks wait, so those are handled promptly.
-            busy = burst or self._inflight or self._to_delete
-            messages = self._receive(min(free, SQS_BATCH), wait=1 if busy else self._idle_wait)
+            messages = self._receive(min(free, SQS_BATCH), wait=self._poll_wait(burst))
             for message in messages:
                 self._start(pool, message)
             if burst and not messages and not self._inflight:
@@ -91,6 +90,15 @@ class Worker:
         pool.shutdown(wait=False, cancel_futures=True)
         logger.info("worker stopped: %s", self.summary.line())
         return self.summary
+
+    def _poll_wait(self, burst: bool) -> int:
+        """Long polls save calls, but while jobs run the loop must come back to acknowledge and
+        extend them; a burst worker wants to see an empty queue quickly."""
+        if burst or self._to_delete:
+            return 1
+        if self._inflight:  # and extensions, due at half the visibility timeout, must not be late
+            return max(1, min(BUSY_POLL_SECONDS, self._idle_wait, self._visibility // 4))
+        return self._idle_wait
 
     def _receive(self, count: int, wait: int) -> list[dict[str, Any]]:
         response = self._sqs.receive_message(

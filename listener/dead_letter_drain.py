@@ -14,7 +14,7 @@ from typing import Any
 from handler.dead_letters import record_dead_job
 from handler.ledger import Ledger
 from handler.queues import MessageQueue
-from listener.polling import delete_messages, keep_polling
+from listener.polling import keep_polling
 
 logger = logging.getLogger(__name__)
 
@@ -23,21 +23,13 @@ class DeadLetterDrain:
     def __init__(self, sqs: Any, dlq_url: str, ledger: Ledger, status: MessageQueue) -> None:
         self._sqs, self._url, self._ledger, self._status = sqs, dlq_url, ledger, status
 
-    def run(self, stop: threading.Event, wait_seconds: int = 20) -> None:
-        keep_polling(stop, lambda: self.poll_once(wait_seconds), "dead-letter drain")
+    def run(self, stop: threading.Event) -> None:
+        keep_polling(stop, self._sqs, self._url, self._record, "dead-letter drain")
 
-    def poll_once(self, wait_seconds: int = 20) -> int:
-        response = self._sqs.receive_message(
-            QueueUrl=self._url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
-        )
-        messages = response.get("Messages", [])
-        recorded = []
-        for message in messages:
-            try:
-                record_dead_job(message["Body"], self._ledger, self._status)
-            except Exception:  # left in the queue: tried again when it reappears
-                logger.exception("could not record a dead-lettered job; will retry")
-                continue
-            recorded.append(message["ReceiptHandle"])
-        delete_messages(self._sqs, self._url, recorded)
-        return len(messages)
+    def _record(self, body: str) -> bool:
+        try:
+            record_dead_job(body, self._ledger, self._status)
+        except Exception:  # left in the queue: tried again when it reappears
+            logger.exception("could not record a dead-lettered job; will retry")
+            return False
+        return True

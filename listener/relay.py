@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from handler.job import parse_status
 from handler.ledger import FinalRecord, Ledger, RunRecord
-from listener.polling import delete_messages, keep_polling
+from listener.polling import keep_polling
 from listener.progress import RunProgress
 
 logger = logging.getLogger(__name__)
@@ -69,17 +69,8 @@ class StatusRelay:
         self._ledger, self._notifier, self._interval = ledger, notifier, progress_interval
         self._sending: dict[str, threading.Event] = {}  # run id -> its queued final response
 
-    def run(self, stop: threading.Event, wait_seconds: int = 20) -> None:
-        keep_polling(stop, lambda: self.poll_once(wait_seconds), "status relay")
-
-    def poll_once(self, wait_seconds: int = 20) -> int:
-        response = self._sqs.receive_message(
-            QueueUrl=self._url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
-        )
-        messages = response.get("Messages", [])
-        done = [m["ReceiptHandle"] for m in messages if self._handle(m["Body"])]
-        delete_messages(self._sqs, self._url, done)
-        return len(messages)
+    def run(self, stop: threading.Event) -> None:
+        keep_polling(stop, self._sqs, self._url, self._handle, "status relay")
 
     def _handle(self, body: str) -> bool:
         """Apply one status event; True when it may be deleted."""

@@ -21,6 +21,7 @@ from listener.acceptance import RunAcceptor, RunRejected
 from listener.dead_letter_drain import DeadLetterDrain
 from listener.payload import session_of
 from listener.plugin_socket import PluginSocket
+from listener.polling import POLL_SECONDS
 from listener.relay import RunRegistry, StatusRelay
 
 logger = logging.getLogger(__name__)
@@ -79,10 +80,9 @@ class Listener:
         finally:
             self._accepting.shutdown(wait=True)
             self.socket.drain(timeout=5)
-            # Pollers may sit in a 20 s long poll; they are daemons, and whatever they had taken
-            # and not finished comes back to the queue by itself.
+            # Pollers finish their current long poll and hand back what it brought.
             for thread in threads:
-                thread.join(timeout=2)
+                thread.join(timeout=POLL_SECONDS + 2)
             logger.info("listener stopped; %s", CALLS.line())
 
     def recover_open_runs(self) -> None:

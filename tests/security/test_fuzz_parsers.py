@@ -35,7 +35,7 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
-RUN_LIMITS = {"job_size": (1, 500, 50), "batch_size": (1, 256, 8), "import_batch_size": (1, 500, 100)}
+RUN_LIMITS = {"job_size": (1, 500, 48), "batch_size": (1, 256, 8), "import_batch_size": (1, 500, 100)}
 
 
 def test_plugin_payloads_are_parsed_or_refused_with_payload_error():

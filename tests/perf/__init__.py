@@ -1,0 +1,1 @@
+"""The benchmark: `python -m tests.perf.bench` (or `make bench`); see tests/perf/bench.py."""

@@ -1,0 +1,78 @@
+"""The local services a benchmark needs: LocalStack, stacks from template.yaml, an emulator."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import boto3
+
+from infra.emulator.control import EmulatorControl
+from infra.emulator.process import run_emulator
+from infra.localstack import DEFAULT_ENDPOINT, ensure_localstack, local_aws_env
+from infra.stack import StackOutputs, delete_stack, deploy_stack
+
+# A short function timeout keeps the job queue's visibility (6x) short should a job fail.
+STACK_PARAMETERS = {"FunctionTimeoutSeconds": "60", "MaxReceiveCount": "3"}
+
+
+@dataclass(frozen=True)
+class LocalAws:
+    endpoint: str
+    env: dict[str, str]  # AWS_* settings for child processes
+
+
+@contextlib.contextmanager
+def local_aws(endpoint: str = DEFAULT_ENDPOINT) -> Iterator[LocalAws]:
+    """LocalStack (started only if nothing answers on `endpoint`, and then stopped afterwards),
+    with this process's boto3 pointed at it while the block runs."""
+    started = ensure_localstack(endpoint)
+    try:
+        env = local_aws_env(endpoint)
+        with _environ(env):
+            yield LocalAws(endpoint, env)
+    finally:
+        if started is not None:
+            started.stop()
+
+
+@contextlib.contextmanager
+def fresh_stack() -> Iterator[StackOutputs]:
+    """A stack of its own for one set of processes, deleted afterwards with its ledger objects.
+
+    Not shared between sets: a process stopped in the middle of a 20 s long poll leaves that
+    poll open at SQS, and a message handed to it stays invisible for the queue's visibility
+    timeout, which would stall the next set's run.
+    """
+    name = f"ango-bench-{uuid.uuid4().hex[:8]}"
+    stack = deploy_stack(name, parameters=STACK_PARAMETERS)
+    try:
+        yield stack
+    finally:
+        boto3.resource("s3").Bucket(stack.ledger_bucket).objects.all().delete()
+        delete_stack(name)
+
+
+@contextlib.contextmanager
+def bench_emulator(n_assets: int, latency_ms: float) -> Iterator[EmulatorControl]:
+    """The emulator seeded with a benchmark project of `n_assets` in Batch A, with latency on every
+    REST call and every asset download."""
+    with run_emulator(seed=f"bench:{n_assets}", latency_ms=latency_ms, file_latency_ms=latency_ms) as emu:
+        yield emu
+
+
+@contextlib.contextmanager
+def _environ(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
