@@ -36,7 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     work = commands.add_parser("work", help="container worker: long-poll the job queue and run jobs")
     work.add_argument("--burst", action="store_true", help="drain the queue, then exit")
     work.add_argument("--concurrency", type=int, default=2, help="jobs at once (default 2)")
-    work.add_argument("--grace", type=float, default=60.0, help="seconds to finish jobs on SIGTERM")
+    work.add_argument(
+        "--grace",
+        type=_grace_seconds,
+        default=60.0,
+        help="seconds to finish jobs on SIGTERM before releasing them, 1-110 (default 60); the process "
+        "exits within it, so keep it under the platform's stop timeout (ECS: 120 s at most)",
+    )
     work.set_defaults(func=_work)
 
     redrive = commands.add_parser("redrive", help="send dead-lettered jobs back to the job queue")
@@ -57,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     }.items():
         commands.add_parser(name, help=help_text, add_help=False).set_defaults(func=_delegate(name))
     return parser
+
+
+def _grace_seconds(text: str) -> float:
+    value = float(text)
+    if not 1 <= value <= 110:
+        raise argparse.ArgumentTypeError("must be between 1 and 110 seconds")
+    return value
 
 
 def _delegate(name: str) -> Callable[[list[str]], int]:

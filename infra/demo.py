@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import cv2
 import requests
@@ -71,7 +72,7 @@ def _local_services() -> Iterator[tuple[EmulatorControl, AdapterProcesses]]:
     started = ensure_localstack(DEFAULT_ENDPOINT)
     try:
         aws_env = local_aws_env(DEFAULT_ENDPOINT)
-        with _environ(aws_env):
+        with mock.patch.dict(os.environ, aws_env):
             _say("Deploying template.yaml to LocalStack (queues, dead-letter queues, bucket, KMS key) …")
             outputs = deploy_stack()
         with run_emulator(seed="demo") as emulator, tempfile.TemporaryDirectory() as logs:
@@ -88,20 +89,6 @@ def _local_services() -> Iterator[tuple[EmulatorControl, AdapterProcesses]]:
     finally:
         if started is not None:
             started.stop()
-
-
-@contextlib.contextmanager
-def _environ(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _follow(emulator: EmulatorControl, session: str, processes: AdapterProcesses) -> str | None:

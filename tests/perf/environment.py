@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from unittest import mock
 
 import boto3
 
@@ -32,7 +33,7 @@ def local_aws(endpoint: str = DEFAULT_ENDPOINT) -> Iterator[LocalAws]:
     started = ensure_localstack(endpoint)
     try:
         env = local_aws_env(endpoint)
-        with _environ(env):
+        with mock.patch.dict(os.environ, env):
             yield LocalAws(endpoint, env)
     finally:
         if started is not None:
@@ -62,17 +63,3 @@ def bench_emulator(n_assets: int, latency_ms: float) -> Iterator[EmulatorControl
     REST call and every asset download."""
     with run_emulator(seed=f"bench:{n_assets}", latency_ms=latency_ms, file_latency_ms=latency_ms) as emu:
         yield emu
-
-
-@contextlib.contextmanager
-def _environ(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
