@@ -64,11 +64,17 @@ def import_labeled(
         journal.begin(objects)
         try:
             _import_chunk(client, project_id, run_id, chunk, policy or RetryPolicy())
-        except AngoError as exc:  # refused as a whole, so nothing of it landed
+        except AngoError as exc:
+            # Refused for good; an earlier attempt of this chunk may still have landed (a 5xx that
+            # applied), so Hub says which assets carry their pre-labels and which failed.
             logger.warning("run %s: import of %d assets refused: %s", run_id, len(chunk), exc)
-            journal.settle({}, objects)
+            landed = landed_objects(client, project_id, run_id, [asset for asset, _ in chunk])
+            journal.settle(landed, [asset_id for asset_id in objects if asset_id not in landed])
             for asset, _ in chunk:
-                tally.fail(asset, f"Ango Hub refused the pre-labels ({exc.status}: {exc.hub_message})")
+                if asset.asset_id in landed:
+                    tally.imported(landed[asset.asset_id])
+                else:
+                    tally.fail(asset, f"Ango Hub refused the pre-labels ({exc.status}: {exc.hub_message})")
             continue
         journal.settle(objects)
         for _, labels in chunk:

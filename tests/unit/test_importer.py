@@ -8,10 +8,13 @@ from typing import Any
 import pytest
 
 from handler.ango import AngoError
-from handler.importer import _import_chunk, landed_objects
+from handler.import_journal import ImportJournal
+from handler.importer import _import_chunk, import_labeled, landed_objects
 from handler.job import AssetRef
+from handler.ledger import ImportRecord
 from handler.prelabels import AssetLabels
 from handler.retry import RetryPolicy, TransientError
+from handler.tally import JobTally
 
 pytestmark = pytest.mark.unit
 RUN = "run1"
@@ -87,3 +90,31 @@ def test_only_this_runs_objects_count_as_landed() -> None:
     hub.stored = {"a": {f"{RUN}-a-0", f"{RUN}-a-1"}, "b": {"other-run-b-0"}, "c": set()}
     assets = [_labeled(x)[0] for x in "abc"]
     assert landed_objects(hub, "p", RUN, assets) == {"a": 2}  # type: ignore[arg-type]
+
+
+class MemoryLedger:
+    """The two ledger calls the import journal makes, kept in memory, versions and all."""
+
+    def __init__(self) -> None:
+        self.record = ImportRecord()
+        self.version = 0
+
+    def load_imports(self, run_id: str, job_id: str) -> tuple[ImportRecord, str | None]:
+        return self.record, (str(self.version) if self.version else None)
+
+    def save_imports(self, run_id: str, job_id: str, record: ImportRecord, version: str | None) -> str:
+        assert version == (str(self.version) if self.version else None), "stale journal write"
+        self.record, self.version = record, self.version + 1
+        return str(self.version)
+
+
+def test_a_refused_retry_still_counts_what_an_earlier_attempt_landed() -> None:
+    hub = ScriptedHub(["400"])
+    hub.stored = {"a": {f"{RUN}-a-0"}}  # landed by an attempt whose answer was a 5xx
+    ledger = MemoryLedger()
+    journal = ImportJournal(ledger, RUN, "000000")  # type: ignore[arg-type]
+    tally = JobTally()
+    import_labeled(hub, "p", RUN, journal, [_labeled("a"), _labeled("b")], 100, tally)  # type: ignore[arg-type]
+    assert (tally.labeled, tally.objects) == (1, 1)
+    assert [failure.external_id for failure in tally.failures] == ["b.jpg"]
+    assert journal.done() == {"a": 1} and not journal.unsettled()
