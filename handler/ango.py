@@ -121,9 +121,10 @@ class AngoClient:
             some = external_ids[start : start + PAGE_LIMIT]
             task_filter = TaskFilter(external_id=StringFilter(in_list=some))
             for task in self._tasks(project_id, task_filter):
-                if task.get("asset") in wanted:
+                asset_id = _asset_id_of(task)
+                if asset_id in wanted:
                     tools = (task.get("answer") or {}).get("tools") or []
-                    found[task["asset"]].update(str(tool.get("objectId")) for tool in tools)
+                    found[asset_id].update(str(tool.get("objectId")) for tool in tools)
         return found
 
     def _tasks(self, project_id: str, task_filter: TaskFilter) -> Iterator[dict[str, Any]]:
@@ -149,6 +150,12 @@ class AngoClient:
 
     def _call(self, fn: Any, what: str) -> Any:
         return call_with_retries(fn, what, self._retry)
+
+
+def _asset_id_of(task: dict[str, Any]) -> str:
+    # The emulator gives the id; Hub's documented task samples show `asset._id`: take either.
+    asset = task.get("asset")
+    return str(asset.get("_id", "")) if isinstance(asset, dict) else str(asset or "")
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -3,8 +3,8 @@ AWS Batch or any box. Same `run_job` as the Lambda entry; only delivery and ackn
 
 - `--concurrency N` jobs at once (threads: downloads and imports overlap the model).
 - Long jobs keep their messages hidden: visibility is extended at half the queue's timeout.
-- Finished jobs are acknowledged in batches of up to 10 (one DeleteMessageBatch), a second or
-  two after they finish.
+- Finished jobs are acknowledged in batches of up to 10 (one DeleteMessageBatch), a few seconds
+  at most after they finish.
 - SIGTERM: stop receiving, give running jobs a grace period, then release the rest (visibility 0)
   so another worker takes them at once, and tell them to stop before their next import.
 - `--burst`: drain the queue and exit, which makes the worker testable without threads to stop.

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from handler.ango import AngoError
+from handler.ango import AngoError, _asset_id_of
 from handler.import_journal import ImportJournal
 from handler.importer import _import_chunk, import_labeled, landed_objects
 from handler.job import AssetRef
@@ -118,3 +118,8 @@ def test_a_refused_retry_still_counts_what_an_earlier_attempt_landed() -> None:
     assert (tally.labeled, tally.objects) == (1, 1)
     assert [failure.external_id for failure in tally.failures] == ["b.jpg"]
     assert journal.done() == {"a": 1} and not journal.unsettled()
+
+
+@pytest.mark.parametrize("task", [{"asset": "a1"}, {"asset": {"_id": "a1", "externalId": "x"}}])
+def test_a_tasks_asset_is_read_as_an_id_or_an_object(task: dict[str, Any]) -> None:
+    assert _asset_id_of(task) == "a1"
