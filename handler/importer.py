@@ -21,7 +21,7 @@ from handler.ango import AngoClient, AngoError
 from handler.import_journal import ImportJournal
 from handler.job import AssetRef
 from handler.prelabels import AssetLabels
-from handler.retry import RetryPolicy, TransientError
+from handler.retry import RetryPolicy, TransientError, call_with_retries
 from handler.tally import JobTally
 
 logger = logging.getLogger(__name__)
@@ -104,21 +104,17 @@ def _import_chunk(
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     pending = list(chunk)
-    for attempt in range(policy.attempts):
-        try:
+
+    def send() -> None:
+        if pending:  # empty once a look found that everything had landed
             client.import_prelabels_once(project_id, _items(pending))
-            return
-        except TransientError as exc:
-            if attempt + 1 >= policy.attempts:
-                raise
-            delay = policy.delay(attempt, exc.retry_after)
-            logger.warning("run %s: import failed (%s); retry %d in %.2fs", run_id, exc, attempt + 1, delay)
-            sleep(delay)
-            if exc.maybe_applied:  # look before importing again: only what did not land goes
-                landed = landed_objects(client, project_id, run_id, [asset for asset, _ in pending])
-                pending = [(asset, labels) for asset, labels in pending if asset.asset_id not in landed]
-                if not pending:
-                    return
+
+    def look_if_maybe_applied(exc: TransientError) -> None:
+        if exc.maybe_applied:  # only what did not land goes again
+            landed = landed_objects(client, project_id, run_id, [asset for asset, _ in pending])
+            pending[:] = [(asset, labels) for asset, labels in pending if asset.asset_id not in landed]
+
+    call_with_retries(send, f"run {run_id}: import", policy, sleep, look_if_maybe_applied)
 
 
 def _items(labeled: Iterable[Labeled]) -> list[dict[str, Any]]:

@@ -41,9 +41,14 @@ class RetryPolicy:
 
 
 def call_with_retries(
-    fn: Callable[[], T], what: str, policy: RetryPolicy, sleep: Callable[[float], None] = time.sleep
+    fn: Callable[[], T],
+    what: str,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None] = time.sleep,
+    before_retry: Callable[[TransientError], None] | None = None,
 ) -> T:
-    """Run fn; on TransientError wait and try again, at most policy.attempts times in all."""
+    """Run fn; on TransientError wait and try again, at most policy.attempts times in all.
+    `before_retry` runs after each wait, before the next try (a write looks at what landed)."""
     for attempt in range(policy.attempts):
         try:
             return fn()
@@ -53,4 +58,6 @@ def call_with_retries(
             delay = policy.delay(attempt, exc.retry_after)
             logger.warning("%s failed (%s); retry %d in %.2fs", what, exc, attempt + 1, delay)
             sleep(delay)
+            if before_retry is not None:
+                before_retry(exc)
     raise AssertionError("unreachable")
