@@ -32,15 +32,21 @@ def parse_paging(args: Mapping[str, str]) -> tuple[int, int]:
     return page, limit
 
 
-def parse_filters(raw: str | None, project: Project) -> dict[str, Any]:
+def json_object_param(raw: str | None, name: str) -> dict[str, Any]:
+    """A query parameter holding a JSON object; absent or empty is {}, anything else is a 400."""
     if raw is None or raw == "":
         return {}
     try:
-        filters = json.loads(raw)
+        value = json.loads(raw)
     except json.JSONDecodeError:
-        raise ApiError(400, "filters must be a JSON object") from None
-    if not isinstance(filters, dict):
-        raise ApiError(400, "filters must be a JSON object")
+        raise ApiError(400, f"{name} must be a JSON object") from None
+    if not isinstance(value, dict):
+        raise ApiError(400, f"{name} must be a JSON object")
+    return value
+
+
+def parse_filters(raw: str | None, project: Project) -> dict[str, Any]:
+    filters = json_object_param(raw, "filters")
     for key, value in filters.items():
         wanted = _FILTER_TYPES.get(key)
         if wanted is None:

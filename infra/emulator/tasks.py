@@ -9,14 +9,13 @@ other than the few below, empty or over-long `$in` lists, unknown statuses and b
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import ApiError
 from .model import TASK_STATUSES, Asset, Project
-from .queries import MAX_LIMIT
+from .queries import MAX_LIMIT, json_object_param
 
 QUERY_PARAMS = frozenset({"page", "limit", "includeAnswer", "filter"})
 
@@ -69,14 +68,7 @@ def parse_include_answer(raw: str | None) -> bool:
 
 def parse_task_filter(raw: str | None, project: Project) -> list[Condition]:
     """The `filter` parameter (TaskFilter.to_json(), URL-decoded by the server) as conditions."""
-    if raw is None or raw == "":
-        return []
-    try:
-        parsed = json.loads(raw)
-    except json.JSONDecodeError:
-        raise ApiError(400, "filter must be a JSON object") from None
-    if not isinstance(parsed, dict):
-        raise ApiError(400, "filter must be a JSON object")
+    parsed = json_object_param(raw, "filter")
     conditions = []
     for key, operations in parsed.items():
         if key not in _OPERATORS:
