@@ -9,13 +9,14 @@ is a no-op that just returns the outputs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -134,6 +135,19 @@ def delete_stack(stack_name: str, endpoint_url: str | None = None, timeout: floa
         if status == "DELETE_FAILED" or time.monotonic() > deadline:
             raise StackError(f"stack {stack_name} not deleted ({status})\n{_failure_events(cfn, stack_name)}")
         time.sleep(_POLL_SECONDS)
+
+
+@contextlib.contextmanager
+def temporary_stack(prefix: str, parameters: Mapping[str, str]) -> Iterator[StackOutputs]:
+    """A stack of its own under a unique name, deleted afterwards with its ledger's objects
+    (a bucket must be empty to be deleted). For tests and the benchmark."""
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    outputs = deploy_stack(name, parameters=parameters)
+    try:
+        yield outputs
+    finally:
+        boto3.resource("s3").Bucket(outputs.ledger_bucket).objects.all().delete()
+        delete_stack(name)
 
 
 def _converge_ledger_bucket(

@@ -3,10 +3,8 @@ and the adapter's own processes (one listener, two workers), all torn down after
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
-import boto3
 import pytest
 
 from handler.settings import Settings
@@ -15,7 +13,7 @@ from infra.emulator.control import EmulatorControl
 from infra.emulator.process import run_emulator
 from infra.localstack import local_aws_env
 from infra.processes import AdapterProcesses, adapter_env, adapter_processes
-from infra.stack import StackOutputs, delete_stack, deploy_stack
+from infra.stack import StackOutputs, temporary_stack
 
 # Short function timeout -> short job-queue visibility (6x), so a failed job reappears in a minute.
 TEST_PARAMETERS = {"FunctionTimeoutSeconds": "10", "MaxReceiveCount": "3"}
@@ -23,13 +21,8 @@ TEST_PARAMETERS = {"FunctionTimeoutSeconds": "10", "MaxReceiveCount": "3"}
 
 @pytest.fixture(scope="module")
 def stack(localstack: str) -> Iterator[StackOutputs]:
-    name = f"ango-it-{uuid.uuid4().hex[:10]}"
-    outputs = deploy_stack(name, parameters=TEST_PARAMETERS)
-    try:
+    with temporary_stack("ango-it", TEST_PARAMETERS) as outputs:
         yield outputs
-    finally:
-        boto3.resource("s3").Bucket(outputs.ledger_bucket).objects.all().delete()
-        delete_stack(name)
 
 
 @pytest.fixture(scope="module")

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from unittest import mock
 
-import boto3
-
 from infra.emulator.control import EmulatorControl
 from infra.emulator.process import run_emulator
 from infra.localstack import DEFAULT_ENDPOINT, ensure_localstack, local_aws_env
-from infra.stack import StackOutputs, delete_stack, deploy_stack
+from infra.stack import StackOutputs, temporary_stack
 
 # A short function timeout keeps the job queue's visibility (6x) short should a job fail.
 STACK_PARAMETERS = {"FunctionTimeoutSeconds": "60", "MaxReceiveCount": "3"}
@@ -48,13 +45,8 @@ def fresh_stack() -> Iterator[StackOutputs]:
     poll open at SQS, and a message handed to it stays invisible for the queue's visibility
     timeout, which would stall the next set's run.
     """
-    name = f"ango-bench-{uuid.uuid4().hex[:8]}"
-    stack = deploy_stack(name, parameters=STACK_PARAMETERS)
-    try:
+    with temporary_stack("ango-bench", STACK_PARAMETERS) as stack:
         yield stack
-    finally:
-        boto3.resource("s3").Bucket(stack.ledger_bucket).objects.all().delete()
-        delete_stack(name)
 
 
 @contextlib.contextmanager

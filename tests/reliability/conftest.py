@@ -11,7 +11,6 @@ import base64
 import json
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from infra.emulator.control import EmulatorControl
 from infra.emulator.process import run_emulator
 from infra.localstack import local_aws_env
 from infra.processes import AdapterProcesses, adapter_env, adapter_processes
-from infra.stack import StackOutputs, delete_stack, deploy_stack
+from infra.stack import StackOutputs, temporary_stack
 
 MODEL = "tests.reliability.poison_model"
 PARAMETERS = {"FunctionTimeoutSeconds": "10", "MaxReceiveCount": "3"}
@@ -39,14 +38,9 @@ VISIBILITY_SECONDS = 8
 
 @pytest.fixture
 def stack(localstack: str) -> Iterator[StackOutputs]:
-    name = f"ango-rel-{uuid.uuid4().hex[:10]}"
-    outputs = deploy_stack(name, parameters=PARAMETERS)
-    set_visibility(outputs, VISIBILITY_SECONDS)
-    try:
+    with temporary_stack("ango-rel", PARAMETERS) as outputs:
+        set_visibility(outputs, VISIBILITY_SECONDS)
         yield outputs
-    finally:
-        boto3.resource("s3").Bucket(outputs.ledger_bucket).objects.all().delete()
-        delete_stack(name)
 
 
 def set_visibility(stack: StackOutputs, seconds: int) -> None:
