@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from handler.job import AssetFailure, InferJob, JobCounts, RunFailed, parse_job
 from handler.ledger import JobResult, Ledger
-from handler.queues import MessageQueue
+from handler.queues import MessageQueue, delete_messages
 
 logger = logging.getLogger(__name__)
 NOT_PROCESSED = (
@@ -81,8 +81,7 @@ def redrive(sqs: Any, dlq_url: str, job_queue: MessageQueue, ledger: Ledger) -> 
         "Messages", []
     ):
         job_queue.send_raw([message["Body"] for message in messages])
-        entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
-        sqs.delete_message_batch(QueueUrl=dlq_url, Entries=entries)
+        delete_messages(sqs, dlq_url, [message["ReceiptHandle"] for message in messages])
         from_queue += len(messages)
     from_ledger = 0
     for key, body in ledger.parked_dead_jobs():

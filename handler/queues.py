@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from handler.job import dump_message
 
 logger = logging.getLogger(__name__)
-SQS_BATCH = 10  # SendMessageBatch's limit
+SQS_BATCH = 10  # the most one SQS batch call (send, delete, visibility) or receive takes
 
 
 class QueueSendError(Exception):
@@ -57,3 +57,23 @@ class MessageQueue:
             again = self._sqs.send_message_batch(QueueUrl=self.url, Entries=retry)
             if again.get("Failed"):
                 raise QueueSendError(f"SQS failed {len(again['Failed'])} messages twice")
+
+
+def delete_messages(sqs: Any, url: str, receipts: Sequence[str]) -> list[dict[str, Any]]:
+    """Delete received messages, ten to a call; returns the entries SQS could not delete."""
+    failed: list[dict[str, Any]] = []
+    for entries in _receipt_entries(receipts):
+        failed += sqs.delete_message_batch(QueueUrl=url, Entries=entries).get("Failed", [])
+    return failed
+
+
+def release_messages(sqs: Any, url: str, receipts: Sequence[str]) -> None:
+    """Make received messages visible again at once (visibility 0), ten to a call."""
+    for entries in _receipt_entries(receipts):
+        entries = [{**entry, "VisibilityTimeout": 0} for entry in entries]
+        sqs.change_message_visibility_batch(QueueUrl=url, Entries=entries)
+
+
+def _receipt_entries(receipts: Sequence[str]) -> list[list[dict[str, Any]]]:
+    chunks = [receipts[start : start + SQS_BATCH] for start in range(0, len(receipts), SQS_BATCH)]
+    return [[{"Id": str(i), "ReceiptHandle": receipt} for i, receipt in enumerate(chunk)] for chunk in chunks]

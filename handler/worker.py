@@ -23,10 +23,10 @@ from pydantic import ValidationError
 
 from handler.deps import Deps
 from handler.job import parse_job
+from handler.queues import SQS_BATCH, delete_messages
 from handler.runner import run_job
 
 logger = logging.getLogger(__name__)
-SQS_BATCH = 10
 ACK_DELAY_SECONDS = 1.0  # how long a finished job may wait for others to share its delete call
 BUSY_POLL_SECONDS = 3  # the longest poll while jobs run: visibility extensions and acks wait for it
 
@@ -143,13 +143,9 @@ class Worker:
 
     def _acknowledge(self) -> None:
         receipts, self._to_delete, self._oldest_unacked = self._to_delete, [], None
-        for start in range(0, len(receipts), SQS_BATCH):
-            chunk = receipts[start : start + SQS_BATCH]
-            entries = [{"Id": str(i), "ReceiptHandle": receipt} for i, receipt in enumerate(chunk)]
-            response = self._sqs.delete_message_batch(QueueUrl=self._url, Entries=entries)
-            for failure in response.get("Failed", []):
-                # The job is done and recorded; a redelivery finds its result and only re-sends status.
-                logger.warning("could not delete a finished job's message: %s", failure.get("Code"))
+        for failure in delete_messages(self._sqs, self._url, receipts):
+            # The job is done and recorded; a redelivery finds its result and only re-sends status.
+            logger.warning("could not delete a finished job's message: %s", failure.get("Code"))
 
     def _keep_hidden(self) -> None:
         now = time.monotonic()
