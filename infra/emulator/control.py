@@ -57,12 +57,18 @@ class EmulatorControl:
         plugin_id: str,
         project_id: str,
         user_api_key: str,
-        category_schema: list[dict[str, str]] | None = None,
+        category_schema: list[dict[str, Any]] | None = None,
         batches: list[str] | None = None,
         config_json: str | None = None,
         raw_payload: dict[str, Any] | None = None,
+        nulls: list[str] | None = None,
+        omit: list[str] | None = None,
     ) -> str:
-        """What a user clicking *Run* does; returns the session id. EmulatorError(409) if not live."""
+        """What a user clicking *Run* does; returns the session id. EmulatorError(409) if not live.
+
+        `nulls` / `omit` name payload keys among batches, orgId, runBy, configJSON, categorySchema to send
+        as JSON null / leave out. `category_schema` entries go out as given (e.g. `{"schemaId": None}`).
+        """
         body: dict[str, Any] = {
             "pluginId": plugin_id,
             "projectId": project_id,
@@ -74,6 +80,10 @@ class EmulatorControl:
             body["configJSON"] = config_json
         if raw_payload is not None:
             body["rawPayload"] = raw_payload
+        if nulls:
+            body["nulls"] = list(nulls)
+        if omit:
+            body["omit"] = list(omit)
         session: str = self._call("POST", "/runs", body)["session"]
         return session
 
@@ -141,7 +151,19 @@ class EmulatorControl:
         requests_by_endpoint: dict[str, dict[str, int]] = self._call("GET", "/stats")["requests"]
         return requests_by_endpoint
 
+    def rate_limit_stats(self) -> dict[str, dict[str, int]]:
+        """`{"<rate_limit.key_fingerprint(key)>": {"requests": n, "throttled": n}}`: every /v2 call with
+        the key (also while the limit is off), and the limiter's 429s (not `rest_429_rate`'s)."""
+        by_key: dict[str, dict[str, int]] = self._call("GET", "/stats")["rate_limit"]
+        return by_key
+
+    def throttled_total(self) -> int:
+        """All 429s the rate limiter answered, over every key."""
+        total: int = self._call("GET", "/stats")["throttled"]
+        return total
+
     def reset_stats(self) -> None:
+        """Clears request counts and the rate limiter's counts and windows."""
         self._call("POST", "/stats/reset")
 
     def configure(self, **knobs: Any) -> dict[str, Any]:

@@ -151,12 +151,20 @@ def _add_admin_routes(bp: Blueprint, state: HubState) -> None:
 
     @bp.get("/stats")
     def stats() -> Any:
-        return jsonify({"requests": state.stats.snapshot()})
+        limiter = state.rate_limiter
+        return jsonify(
+            {
+                "requests": state.stats.snapshot(),
+                "rate_limit": limiter.snapshot(),
+                "throttled": limiter.throttled_total(),
+            }
+        )
 
     @bp.post("/stats/reset")
     def reset_stats() -> Any:
         state.stats.reset()
-        return jsonify({"requests": {}})
+        state.rate_limiter.reset()
+        return jsonify({"requests": {}, "rate_limit": {}, "throttled": 0})
 
     @bp.post("/reset")
     def reset() -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import ApiError
 from .geometry import IMPORTABLE_TOOLS, check_geometry
-from .model import TODO, Asset, Project, asset_url
+from .model import TODO, Asset, Project
 from .ontology import Ontology, check_classification, nested
 
 _ITEM_KEYS = frozenset({"externalId", "data", "objects", "classifications", "relations"})
@@ -53,19 +53,24 @@ def plan_import(project: Project, items: Any, base_url: str, max_items: int) -> 
 
 
 def apply_import(plan: list[PlannedItem], mode: str) -> dict[str, int]:
-    """Write the planned pre-labels; only To-Do tasks take them (DOC-IMPH)."""
+    """Write the planned pre-labels; only To-Do tasks take them, the rest silently not (DOC-IMPH).
+
+    `imported` counts the items that pre-labeled at least one asset, so an item aimed only at tasks
+    that are not To Do is not claimed as imported. `skippedNotTodo` is the emulator's hint, not Hub's.
+    """
     updated: dict[str, Asset] = {}
     skipped: set[str] = set()
+    imported = 0
     for item in plan:
-        for asset in item.assets:
-            if asset.status != TODO:
-                skipped.add(asset.id)
-                continue
+        todo = [a for a in item.assets if a.status == TODO]
+        skipped.update(a.id for a in item.assets if a.status != TODO)
+        for asset in todo:
             if mode == "replace" and asset.id not in updated:
                 asset.answer = {"tools": [], "classifications": [], "relations": []}
             _store(asset, item)
             updated[asset.id] = asset
-    return {"imported": len(plan), "assetsUpdated": len(updated), "skippedNotTodo": len(skipped)}
+        imported += bool(todo)
+    return {"imported": imported, "assetsUpdated": len(updated), "skippedNotTodo": len(skipped)}
 
 
 def _store(asset: Asset, item: PlannedItem) -> None:
@@ -111,7 +116,7 @@ def _find_assets(project: Project, item: dict[str, Any], base_url: str) -> list[
         found = [a for a in project.assets if a.external_id == key]
     else:
         key = item["data"]
-        found = [a for a in project.assets if asset_url(base_url, project.id, a.filename) == key]
+        found = [a for a in project.assets if a.data_url(base_url, project.id) == key]
     if not isinstance(key, str) or not found:
         raise _ItemError(f"no asset in project {project.id} matches {key!r}")
     return found

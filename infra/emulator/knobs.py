@@ -33,6 +33,12 @@ class Knobs:
     max_body_bytes: int = 32 * 1024 * 1024
     heartbeat_timeout_s: float = 150.0
     session_timeout_s: float = 3600.0  # a run whose callback returns None never answers
+    signed_url_ttl_s: float = 600.0  # lifetime of a `GET /v2/getSignedUrl` URL (Hub's is unknown)
+    # Per-API-key sliding-window limit on every /v2 call; "Standard plan: 100 requests per minute" (DOC-API).
+    rate_limit: bool = False
+    rate_limit_requests: int = 100
+    rate_limit_window_s: float = 60.0
+    rate_limit_retry_after: bool = False  # whether a limiter 429 says Retry-After (Hub's: unknown)
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply `changes` all-or-nothing; raises ValueError naming the first bad knob."""
@@ -56,6 +62,8 @@ class Knobs:
             raise ValueError("timeouts must be > 0")
         if min(self.latency_ms, self.file_latency_ms, self.import_ack_delay_ms) < 0:
             raise ValueError("latencies and delays must be >= 0")
+        if self.signed_url_ttl_s <= 0 or self.rate_limit_window_s <= 0 or self.rate_limit_requests < 1:
+            raise ValueError("signed_url_ttl_s and rate_limit_window_s must be > 0, rate_limit_requests >= 1")
 
     def rate(self, group: str, kind: str) -> float:
         value: float = getattr(self, f"{group}_{kind}_rate")

@@ -47,6 +47,14 @@ class Asset:
     # False: the asset is listed but its file is gone from storage (its URL answers 404), like a
     # bucket object deleted after upload.
     file_present: bool = True
+    # True: its URL needs a signature from `GET /v2/getSignedUrl`, like a private bucket (§12.1).
+    private: bool = False
+    # True: listed with `"data": null` and no file at all (an asset whose upload never completed).
+    data_missing: bool = False
+
+    def data_url(self, base_url: str, project_id: str) -> str | None:
+        """The asset's `data` as listed: its plain (unsigned) URL, or None when it has no data."""
+        return None if self.data_missing else asset_url(base_url, project_id, self.filename)
 
     def reset_labels(self) -> None:
         self.answer = empty_answer()
@@ -66,6 +74,7 @@ class Project:
     category_schema: dict[str, Any]
     batches: list[dict[str, str]]
     stages: list[dict[str, Any]]
+    type: str = "image"  # opaque: "image", "text", "video", "pdf", "llm", ...
     assets: list[Asset] = field(default_factory=list)
     # Wall-clock times (time.time()) of the first and last applied import, for tests and benchmarks.
     first_import_at: float | None = None
@@ -85,6 +94,10 @@ class Project:
     def asset_by_filename(self, filename: str) -> Asset | None:
         return next((a for a in self.assets if a.filename == filename), None)
 
+    def asset_by_url(self, base_url: str, url: str) -> Asset | None:
+        """The asset whose listed `data` is exactly `url` (a signed or altered URL matches none)."""
+        return next((a for a in self.assets if a.data_url(base_url, self.id) == url), None)
+
     def describe(self) -> dict[str, Any]:
         """The `data.project` body of `GET /v2/project/{id}`."""
         return {
@@ -93,6 +106,7 @@ class Project:
             "categorySchema": self.category_schema,
             "batches": [dict(b) for b in self.batches],
             "stages": [dict(s) for s in self.stages],
+            "type": self.type,
         }
 
 

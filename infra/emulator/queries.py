@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from .errors import ApiError
-from .model import Asset, Project, asset_url
+from .model import Asset, Project
 
 T = TypeVar("T")
 
@@ -79,7 +79,7 @@ def describe_asset(asset: Asset, project_id: str, base_url: str) -> dict[str, An
     return {
         "_id": asset.id,
         "externalId": asset.external_id,
-        "data": asset_url(base_url, project_id, asset.filename),
+        "data": asset.data_url(base_url, project_id),
         "batches": list(asset.batches),
         "isPreLabeled": asset.is_prelabeled,
         "metadata": {"width": asset.width, "height": asset.height},

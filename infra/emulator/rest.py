@@ -12,6 +12,7 @@ from .envelope import success
 from .errors import ApiError
 from .imports import apply_import, plan_import
 from .queries import describe_asset, page_of, parse_filters, parse_paging, select
+from .signing import access_denied, file_path, parse_sign_request, signable_asset
 from .state import HubState
 from .tasks import check_query_params, describe_task, parse_include_answer, parse_task_filter, select_tasks
 
@@ -100,11 +101,27 @@ def create_rest_blueprint(state: HubState) -> Blueprint:
             add(body, "rest")
         return success({})
 
+    _add_signing_route(bp, state)
     return bp
 
 
+def _add_signing_route(bp: Blueprint, state: HubState) -> None:
+    """`GET /v2/getSignedUrl` as `SDK._get_signed_url` calls it (see `signing.py`)."""
+
+    @bp.get("/getSignedUrl")
+    def get_signed_url() -> Any:
+        user = state.user_for_key(request.headers.get("apikey"))
+        repeated = {k for k in request.args if len(request.args.getlist(k)) > 1}
+        name, project_id = parse_sign_request(request.args, repeated)
+        with state.lock:
+            asset = signable_asset(state.project_for(user, project_id), name, state.base_url)
+            path = file_path(project_id, asset.filename)
+            return success({"signedUrl": state.signer.sign(name, path, state.knobs.signed_url_ttl_s)})
+
+
 def create_files_blueprint(state: HubState) -> Blueprint:
-    """Asset bytes, public like a bucket URL: no apikey needed."""
+    """Asset bytes, like bucket URLs: no apikey; a private asset's URL needs a signature, and a bad
+    signature is refused on any asset. A private asset's signature is checked before its file."""
     bp = Blueprint("hub_files", __name__)
 
     @bp.get("/files/<project_id>/<filename>")
@@ -112,7 +129,12 @@ def create_files_blueprint(state: HubState) -> Blueprint:
         with state.lock:
             project = state.projects.get(project_id)
             asset = project.asset_by_filename(filename) if project else None
-            if asset is None or not asset.file_present:
+            if asset is None or asset.data_missing:
+                raise ApiError(404, f"no such file: {project_id}/{filename}")
+            problem = state.signer.problem(file_path(project_id, filename), request.args, asset.private)
+            if problem is not None:
+                return access_denied(*problem)
+            if not asset.file_present:
                 raise ApiError(404, f"no such file: {project_id}/{filename}")
             return Response(asset.content, mimetype=asset.content_type)
 

@@ -12,8 +12,20 @@ from .state import HubState
 logger = logging.getLogger(__name__)
 
 _RUN_KEYS = frozenset(
-    {"pluginId", "projectId", "userApiKey", "categorySchema", "batches", "configJSON", "rawPayload"}
+    {
+        "pluginId",
+        "projectId",
+        "userApiKey",
+        "categorySchema",
+        "batches",
+        "configJSON",
+        "rawPayload",
+        "nulls",
+        "omit",
+    }
 )
+# Payload keys a test may send as JSON null or leave out: Hub's behaviour for them is unknown (§11.5-6).
+OPTIONAL_PAYLOAD_KEYS = frozenset({"batches", "orgId", "runBy", "configJSON", "categorySchema"})
 
 
 def start_run(state: HubState, body: Any) -> str:
@@ -27,14 +39,21 @@ def start_run(state: HubState, body: Any) -> str:
         sids = state.registry.live_sids(plugin_id)
         if not sids:
             raise ApiError(409, "plugin is not running")
-        if "rawPayload" in body:
-            session, payload = _raw(body["rawPayload"])
-        else:
-            session = state.sessions.new_id()
-            payload = _payload(state, body, session)
+        session, payload = _build(state, body)
         state.sessions.start(session, plugin_id, payload, sids[-1])
     state.emit("plugin", sids[-1], payload)
     return session
+
+
+def _build(state: HubState, body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(session, payload): the raw one verbatim, or one built from the body, less `nulls` / `omit`."""
+    nulls, omit = _key_list(body, "nulls"), _key_list(body, "omit")
+    if "rawPayload" in body:
+        if nulls or omit:
+            raise ApiError(400, "nulls and omit do not apply to a rawPayload")
+        return _raw(body["rawPayload"])
+    session = state.sessions.new_id()
+    return session, _strip(_payload(state, body, session), nulls, omit)
 
 
 def _raw(raw: Any) -> tuple[str, dict[str, Any]]:
@@ -66,3 +85,17 @@ def _payload(state: HubState, body: dict[str, Any], session: str) -> dict[str, A
         "batches": batches,
         "configJSON": config,
     }
+
+
+def _key_list(body: dict[str, Any], name: str) -> list[str]:
+    keys = body.get(name) or []
+    if not isinstance(keys, list) or not all(isinstance(k, str) and k in OPTIONAL_PAYLOAD_KEYS for k in keys):
+        raise ApiError(400, f"{name} must be a list of keys among {sorted(OPTIONAL_PAYLOAD_KEYS)}")
+    return keys
+
+
+def _strip(payload: dict[str, Any], nulls: list[str], omit: list[str]) -> dict[str, Any]:
+    """The payload with `nulls` set to JSON null and `omit` left out."""
+    if set(nulls) & set(omit):
+        raise ApiError(400, "a key cannot be both null and omitted")
+    return {k: None if k in nulls else v for k, v in payload.items() if k not in omit}

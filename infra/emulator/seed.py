@@ -4,9 +4,13 @@ Shape (every key required unless marked optional):
     {"plugins":  [{"id", "secret", "defaultConfig"?}],
      "users":    [{"userId", "apiKey", "orgId", "projects": [projectId, ...]}],
      "projects": [{"_id", "name", "categorySchema", "batches": [{"_id", "name"}], "stages"?,
+                   "type"? (opaque string, default "image"),
                    "assets": [{"_id", "externalId", "batches", "contentType", "width", "height",
-                               "content" (bytes) | "contentBase64" (str), "status"?,
-                               "fileMissing"? (listed, but its URL answers 404)}]}]}
+                               "content" (bytes) | "contentBase64" (str) (optional with dataMissing),
+                               "status"?,
+                               "fileMissing"? (listed, but its URL answers 404),
+                               "private"? (its plain URL answers 403; sign it with /v2/getSignedUrl),
+                               "dataMissing"? (listed with "data": null, and no file)}]}]}
 """
 
 from __future__ import annotations
@@ -65,7 +69,10 @@ def _project(spec: dict[str, Any]) -> Project:
         category_schema=dict(spec["categorySchema"]),
         batches=[{"_id": b["_id"], "name": b["name"]} for b in spec.get("batches", [])],
         stages=list(spec.get("stages", [])),
+        type=spec.get("type", "image"),
     )
+    if not isinstance(project.type, str) or not project.type:
+        raise ValueError(f"project {project.id}: type must be a non-empty string")
     project.assets = [_asset(a) for a in spec.get("assets", [])]
     known = project.batch_ids()
     for asset in project.assets:
@@ -74,8 +81,23 @@ def _project(spec: dict[str, Any]) -> Project:
     return project
 
 
+def _content(spec: dict[str, Any]) -> bytes:
+    if "content" in spec:
+        return bytes(spec["content"])
+    if "contentBase64" not in spec and spec.get("dataMissing", False):
+        return b""  # an asset with no data needs no bytes
+    return base64.b64decode(spec["contentBase64"], validate=True)
+
+
+def _flag(spec: dict[str, Any], key: str) -> bool:
+    value = spec.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"asset {spec['_id']}: {key} must be true or false")
+    return value
+
+
 def _asset(spec: dict[str, Any]) -> Asset:
-    content = spec["content"] if "content" in spec else base64.b64decode(spec["contentBase64"], validate=True)
+    content = _content(spec)
     content_type = spec["contentType"]
     extension = mimetypes.guess_extension(content_type) or ".bin"
     status = spec.get("status", TODO)
@@ -86,10 +108,12 @@ def _asset(spec: dict[str, Any]) -> Asset:
         external_id=spec["externalId"],
         filename=f"{spec['_id']}{extension}",
         content_type=content_type,
-        content=bytes(content),
+        content=content,
         width=int(spec["width"]),
         height=int(spec["height"]),
         batches=list(spec.get("batches", [])),
         status=status,
-        file_present=not spec.get("fileMissing", False),
+        file_present=not (spec.get("fileMissing", False) or _flag(spec, "dataMissing")),
+        private=_flag(spec, "private"),
+        data_missing=_flag(spec, "dataMissing"),
     )

@@ -13,8 +13,10 @@ from .faults import FaultInjector
 from .knobs import Knobs
 from .liveness import PluginRegistry
 from .model import Project, User
+from .rate_limit import RateLimiter
 from .seed import Seed, parse_seed
 from .sessions import SessionBook
+from .signing import UrlSigner
 from .stats import RequestStats
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,8 @@ class HubState:
         self._initial_spec = spec
         self.faults = FaultInjector(knobs)
         self.stats = RequestStats()
+        self.rate_limiter = RateLimiter()
+        self.signer = UrlSigner()  # one secret per process, kept across resets
         self.registry = PluginRegistry(timeout_s=lambda: self.knobs.heartbeat_timeout_s)
         self.sessions = SessionBook(timeout_s=lambda: self.knobs.session_timeout_s)
         self.users: dict[str, User] = {}
@@ -71,6 +75,7 @@ class HubState:
             self.sessions.sessions.clear()
             self.sessions.orphans.clear()
             self.stats.reset()
+            self.rate_limiter.reset()
             self.faults.reseed()
 
     def user_for_key(self, api_key: str | None) -> User:

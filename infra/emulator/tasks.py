@@ -3,7 +3,9 @@
 The emulator has one task per asset. Strict choices where Hub is undocumented: query parameters other
 than `page`, `limit`, `includeAnswer` and `filter` (the SDK's `sort`, `fields` and deprecated `status[eq]`,
 `batches`, `stage`) are 400, as are filter keys other than `externalId` / `batches` / `status`, operators
-other than the few below, empty or over-long `$in` lists, unknown statuses and batch ids the project lacks.
+other than the few below (only ones the SDK's TaskFilter can send: `$eq` / `$in` on `externalId` and
+`status`, `$in` on `batches`), empty or over-long `$in` lists, unknown statuses and batch ids the project
+lacks.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ _FIELDS: dict[str, Callable[[Asset], Any]] = {
 _OPERATORS: dict[str, frozenset[str]] = {
     "externalId": frozenset({"$eq", "$in"}),
     "batches": frozenset({"$in"}),
-    "status": frozenset({"$eq"}),
+    # `$in` too: TaskFilter(status=StringFilter(in_list=[...])) sends it (`_process_string_field`).
+    "status": frozenset({"$eq", "$in"}),
 }
 
 
@@ -115,6 +118,6 @@ def _condition(key: str, operator: str, operand: Any, project: Project) -> Condi
         unknown = set(operand) - project.batch_ids()
         if unknown:
             raise ApiError(400, f"Invalid batch id(s): {sorted(unknown)}")
-    if key == "status" and operand not in TASK_STATUSES:
-        raise ApiError(400, f"{where} must be one of {sorted(TASK_STATUSES)}")
+    if key == "status" and not set(operand if operator == "$in" else [operand]) <= TASK_STATUSES:
+        raise ApiError(400, f"{where} must name statuses among {sorted(TASK_STATUSES)}")
     return Condition(key, operator, operand)

@@ -52,3 +52,24 @@ def test_run_emulator_renders_bools_as_the_cli_wants_them() -> None:
     args = knob_args({"import_fault_after_apply": False, "latency_ms": 5, "import_mode": "replace"})
     assert args == ["--import-fault-after-apply", "false", "--latency-ms", "5", "--import-mode", "replace"]
     assert build_parser().parse_args(args).import_fault_after_apply is False
+
+
+def test_signing_and_rate_limit_knobs() -> None:
+    knobs = Knobs()
+    assert (knobs.signed_url_ttl_s, knobs.rate_limit, knobs.rate_limit_requests) == (600.0, False, 100)
+    assert (knobs.rate_limit_window_s, knobs.rate_limit_retry_after) == (60.0, False)
+    knobs.update({"rate_limit": True, "rate_limit_requests": 5, "rate_limit_window_s": 1.5})
+    assert (knobs.rate_limit, knobs.rate_limit_requests, knobs.rate_limit_window_s) == (True, 5, 1.5)
+    bad: list[dict[str, Any]] = [
+        {"signed_url_ttl_s": 0},
+        {"rate_limit_requests": 0},
+        {"rate_limit_requests": 2.5},
+        {"rate_limit_window_s": -1},
+        {"rate_limit": 1},
+        {"rate_limit_retry_after": "true"},
+    ]
+    for change in bad:
+        with pytest.raises(ValueError):
+            knobs.update(change)
+    args = build_parser().parse_args(["--rate-limit", "true", "--signed-url-ttl-s", "2.5"])
+    assert (args.rate_limit, args.signed_url_ttl_s, args.rate_limit_retry_after) == (True, 2.5, None)

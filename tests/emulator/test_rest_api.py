@@ -96,6 +96,16 @@ def test_filters(emu: EmulatorControl, filters: dict[str, Any], expected: int | 
         assert response.json()["data"]["total"] == expected
 
 
+def test_prelabeled_filter_combines_with_batches(emu: EmulatorControl) -> None:
+    _sdk(emu).import_labels(d.PROJECT_ID, [_face("camera.jpg"), _face(d.DUPLICATE_EXTERNAL_ID)])
+    sdk, a = _sdk(emu), d.BATCH_A_ID
+    both = sdk.get_assets(d.PROJECT_ID, limit=100, filters={"isPreLabeled": True, "batches": [a]})["data"]
+    assert sorted(x["externalId"] for x in both["assets"]) == ["camera.jpg", d.DUPLICATE_EXTERNAL_ID]
+    assert all(x["batches"] == [a] and x["isPreLabeled"] for x in both["assets"])
+    rest = sdk.get_assets(d.PROJECT_ID, limit=100, filters={"isPreLabeled": False, "batches": [a]})["data"]
+    assert rest["total"] == 43 - 2 and all(a in x["batches"] for x in rest["assets"])
+
+
 def test_import_by_external_id_hits_every_duplicate(emu: EmulatorControl) -> None:
     result = _sdk(emu).import_labels(d.PROJECT_ID, [_face(d.DUPLICATE_EXTERNAL_ID)])
     assert result == {"status": "success", "data": {"imported": 1, "assetsUpdated": 2, "skippedNotTodo": 0}}
@@ -114,7 +124,7 @@ def test_import_is_all_or_nothing(emu: EmulatorControl) -> None:
 def test_to_do_rule_append_replace_and_item_cap(emu: EmulatorControl) -> None:
     assert emu.set_task_status(d.PROJECT_ID, "COMPLETED", external_ids=["coffee.jpg"]) == 1
     response = _import(emu, [_face("coffee.jpg"), _face("camera.jpg")])
-    assert response.json()["data"] == {"imported": 2, "assetsUpdated": 1, "skippedNotTodo": 1}
+    assert response.json()["data"] == {"imported": 1, "assetsUpdated": 1, "skippedNotTodo": 1}
     _import(emu, [_face("camera.jpg")])
     counts = {a["externalId"]: len(a["answer"]["tools"]) for a in emu.labels(d.PROJECT_ID)["assets"]}
     assert (counts["coffee.jpg"], counts["camera.jpg"]) == (0, 2)

@@ -156,3 +156,55 @@ def test_run_refusals(emu: EmulatorControl, fake: FakePlugin) -> None:
         with pytest.raises(EmulatorError) as refused:
             emu.start_run(**args)
         assert refused.value.status == status, change
+
+
+OPTIONAL = ["batches", "orgId", "runBy", "configJSON", "categorySchema"]
+
+
+def test_optional_payload_keys_can_arrive_null_or_not_at_all(emu: EmulatorControl, fake: FakePlugin) -> None:
+    fake.beat()
+    emu.wait_for_plugin_live(PLUGIN, timeout=5)
+    session = _start(emu, nulls=OPTIONAL)
+    payload = fake.wait_run()
+    assert payload == {
+        "projectId": d.PROJECT_ID,
+        "apiKey": d.API_KEY,
+        "session": session,
+        **dict.fromkeys(OPTIONAL),
+    }
+    session = _start(emu, omit=OPTIONAL)
+    assert fake.wait_run() == {"projectId": d.PROJECT_ID, "apiKey": d.API_KEY, "session": session}
+    session = _start(emu, nulls=["categorySchema"], omit=["batches"])
+    payload = fake.wait_run()
+    assert payload["categorySchema"] is None and "batches" not in payload and payload["orgId"] == d.ORG_ID
+    assert emu.session(session)["payload"]["categorySchema"] is None
+
+
+def test_category_schema_entries_go_out_as_given(emu: EmulatorControl, fake: FakePlugin) -> None:
+    fake.beat()
+    emu.wait_for_plugin_live(PLUGIN, timeout=5)
+    odd: list[dict[str, Any]] = [
+        {"schemaId": None, "modelClass": "Face"},
+        {"schemaId": "", "modelClass": "Person"},
+        {},
+    ]
+    emu.start_run(PLUGIN, d.PROJECT_ID, d.API_KEY, odd, [], "{}")
+    assert fake.wait_run()["categorySchema"] == odd
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"nulls": ["apiKey"]},
+        {"omit": ["session"]},
+        {"nulls": ["orgId"], "omit": ["orgId"]},
+        {"omit": ["batches"], "raw_payload": {"session": "raw-2"}},
+    ],
+)
+def test_nulls_and_omit_refusals(emu: EmulatorControl, fake: FakePlugin, extra: dict[str, Any]) -> None:
+    fake.beat()
+    emu.wait_for_plugin_live(PLUGIN, timeout=5)
+    with pytest.raises(EmulatorError) as refused:
+        _start(emu, **extra)
+    assert refused.value.status == 400
+    assert fake.received == []

@@ -117,3 +117,20 @@ def test_auth_project_access_faults_and_latency(emu: EmulatorControl) -> None:
     emu.configure(latency_ms=0, rest_429_rate=1.0)
     assert _get(emu).status_code == 429
     assert emu.stats()["GET /v2/project/<project_id>/tasks"] == {"200": 1, "401": 2, "404": 2, "429": 1}
+
+
+def test_sdk_status_in_and_batches_in(emu: EmulatorControl) -> None:
+    sdk = SDK(api_key=d.API_KEY, host=emu.base_url)
+    emu.set_task_status(d.PROJECT_ID, "COMPLETED", external_ids=["camera.jpg"])
+    emu.set_task_status(d.PROJECT_ID, "SKIPPED", external_ids=["coffee.jpg"])
+    sdk.import_labels(d.PROJECT_ID, [_face("camera.jpg", "c"), _face("astronaut-full.jpg", "a")])
+    not_todo = TaskFilter(status=StringFilter(in_list=["COMPLETED", "SKIPPED"]), batches=[d.BATCH_A_ID])
+    tasks = sdk.get_tasks(d.PROJECT_ID, limit=100, task_filter=not_todo)["data"]["tasks"]
+    assert [(t["externalId"], t["status"], t["isPreLabeled"]) for t in tasks] == [
+        ("camera.jpg", "COMPLETED", False),  # the import skipped it: not To Do
+        ("coffee.jpg", "SKIPPED", False),
+    ]
+    todo = TaskFilter(status=StringFilter(in_list=["TODO"]), external_id="astronaut-full.jpg")
+    (task,) = sdk.get_tasks(d.PROJECT_ID, task_filter=todo)["data"]["tasks"]
+    assert (task["status"], task["isPreLabeled"], task["batches"]) == ("TODO", True, [d.BATCH_A_ID])
+    assert _get(emu, filter=json.dumps({"status": {"$in": ["TODO", "READY"]}})).status_code == 400

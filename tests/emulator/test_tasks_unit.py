@@ -53,6 +53,17 @@ def test_status_filter_sees_the_stored_status() -> None:
     assert "a2" not in _external_ids(project, TaskFilter(status="TODO"))
 
 
+def test_status_in_is_any_of_the_listed_statuses() -> None:
+    project = small_project()
+    project.assets[1].status = "COMPLETED"
+    project.assets[3].status = "SKIPPED"
+    either = TaskFilter(status=StringFilter(in_list=["SKIPPED", "COMPLETED"]))
+    assert _external_ids(project, either) == ["a2", "ab"]
+    with_batch = TaskFilter(status=StringFilter(in_list=["SKIPPED", "TODO"]), batches=[B])
+    assert _external_ids(project, with_batch) == ["b1", "ab"]
+    assert _external_ids(project, {"status": {"$in": ["REVIEWED"]}}) == []
+
+
 @pytest.mark.parametrize(
     "raw",
     [
@@ -71,7 +82,9 @@ def test_status_filter_sees_the_stored_status() -> None:
         json.dumps({"batches": {"$eq": A}}),
         json.dumps({"batches": {"$in": [d.BATCH_A_NAME]}}),
         json.dumps({"status": {"$eq": "READY"}}),
-        json.dumps({"status": {"$in": ["TODO"]}}),
+        json.dumps({"status": {"$in": ["TODO", "READY"]}}),
+        json.dumps({"status": {"$in": "TODO"}}),
+        json.dumps({"status": {"$ne": "TODO"}}),
     ],
 )
 def test_unsupported_or_malformed_filters_are_400(raw: str) -> None:
