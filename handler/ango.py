@@ -7,24 +7,25 @@ transient (retried here) and permanent (raised to the caller with Hub's own mess
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from imerit_ango.models.task_filter import StringFilter, TaskFilter
 from imerit_ango.sdk import SDK
 from requests.adapters import HTTPAdapter
 
+from handler import telemetry
+from handler.hub_pacing import HubPacer
 from handler.job import AssetRef
 from handler.retry import RetryPolicy, TransientError, call_with_retries
 
 logger = logging.getLogger(__name__)
-PAGE_LIMIT = 100  # Hub's maximum page size for list endpoints
-PAGE_FETCH_CONCURRENCY = 4  # pages in flight while listing; 429s still slow it down to Hub's limit
+PAGE_LIMIT = 100  # Hub's maximum page size for list endpoints, and for a filter's `$in` list
 
 
 class AngoError(Exception):
@@ -39,21 +40,34 @@ class AngoError(Exception):
 class _SdkWithPolicy(SDK):  # type: ignore[misc]
     """imerit-ango's SDK with a timeout and classified errors instead of bare Exception(text)."""
 
-    def __init__(self, api_key: str, host: str, timeout: float, session: requests.Session) -> None:
+    def __init__(
+        self, api_key: str, host: str, timeout: float, session: requests.Session, pacer: HubPacer | None
+    ) -> None:
         super().__init__(api_key=api_key, host=host)
         self.session = session
         self._timeout = timeout
+        self._pacer = pacer
 
     def make_request(self, method: str, endpoint: str, payload: dict[str, Any] | None = None) -> Any:
         headers = {"Content-Type": "application/json", "apikey": self.api_key}
+        if self._pacer is not None:
+            self._pacer.acquire()
         try:
             response = self.session.request(
                 method, self.host + endpoint, headers=headers, json=payload, timeout=self._timeout
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise TransientError(f"{method} {endpoint.split('?')[0]}: {type(exc).__name__}") from None
+        except requests.RequestException as exc:
+            # Anything else is our request's fault (e.g. InvalidHeader, whose text quotes the key).
+            raise AngoError(0, f"request not sent ({type(exc).__name__})") from None
+        telemetry.hub_call(response.status_code)  # metrics HubCalls, and HubThrottled on a 429
         if response.status_code == 429:
-            raise TransientError("HTTP 429", _retry_after(response), maybe_applied=False)
+            if self._pacer is not None:
+                self._pacer.throttled(_retry_after(response))
+            raise TransientError("HTTP 429", _retry_after(response), maybe_applied=False, throttled=True)
+        if self._pacer is not None:
+            self._pacer.succeeded()
         if response.status_code >= 500:
             raise TransientError(f"HTTP {response.status_code}", _retry_after(response))
         if response.status_code >= 400:
@@ -69,6 +83,23 @@ def pooled_session(pool_size: int = 16) -> requests.Session:
     return session
 
 
+@dataclass(frozen=True)
+class AssetPage:
+    assets: list[dict[str, Any]]  # as Hub lists them: `_id`, `externalId`, `data`, `batches`, ...
+    total: int
+
+
+@dataclass(frozen=True)
+class TaskState:
+    """What the tasks listing says of one asset's task."""
+
+    asset_id: str
+    external_id: str
+    status: str
+    prelabeled: bool
+    batches: tuple[str, ...]
+
+
 class AngoClient:
     def __init__(
         self,
@@ -77,35 +108,54 @@ class AngoClient:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
+        pacer: HubPacer | None = None,
     ) -> None:
-        self._sdk = _SdkWithPolicy(api_key, host.rstrip("/"), timeout, session or pooled_session())
+        sdk = _SdkWithPolicy(api_key, host.rstrip("/"), timeout, session or pooled_session(), pacer)
+        self._sdk = sdk
         self._retry = retry or RetryPolicy()
 
     def get_project(self, project_id: str) -> dict[str, Any]:
         response = self._call(lambda: self._sdk.get_project(project_id), "get project")
         return dict(response["data"]["project"])
 
-    def list_assets(self, project_id: str, batches: tuple[str, ...]) -> Iterator[AssetRef]:
-        """Every asset in all of `batches` (AND), in Hub's order. The first page gives the total;
-        the other pages are then fetched a few at a time, since each one is mostly waiting on Hub."""
-        filters: dict[str, Any] = {"batches": list(batches)} if batches else {}
+    def asset_page(self, project_id: str, page: int, batch: str | None) -> AssetPage:
+        """One page of the project's assets (of one batch, if given); Hub's `batches` filter means
+        "in all of these", so a run over several batches lists them one at a time."""
+        filters: dict[str, Any] = {"batches": [batch]} if batch else {}
+        response = self._call(
+            partial(self._sdk.get_assets, project_id, page=page, limit=PAGE_LIMIT, filters=filters),
+            f"list assets page {page}",
+        )
+        return AssetPage(assets=list(response["data"]["assets"]), total=int(response["data"]["total"]))
 
-        def page(number: int) -> dict[str, Any]:
-            return dict(
-                self._call(
-                    partial(self._sdk.get_assets, project_id, page=number, limit=PAGE_LIMIT, filters=filters),
-                    f"list assets page {number}",
-                )["data"]
-            )
-
-        first = page(1)
-        pages = -(-int(first["total"]) // PAGE_LIMIT)
-        with ThreadPoolExecutor(PAGE_FETCH_CONCURRENCY, thread_name_prefix="pages") as pool:
-            for data in itertools.chain([first], pool.map(page, range(2, pages + 1))):
-                for asset in data["assets"]:
-                    yield AssetRef(
-                        asset_id=asset["_id"], external_id=asset["externalId"], data_url=asset["data"]
+    def task_states(self, project_id: str, external_ids: Sequence[str]) -> list[TaskState]:
+        """The tasks of every asset in the project that has one of `external_ids`: their status
+        and pre-label mark, and, by their count per externalId, which ids other assets share."""
+        states, unique = [], sorted(set(external_ids))
+        for start in range(0, len(unique), PAGE_LIMIT):
+            some = unique[start : start + PAGE_LIMIT]
+            task_filter = TaskFilter(external_id=StringFilter(in_list=some))
+            for task in self._tasks(project_id, task_filter, include_answer=False):
+                states.append(
+                    TaskState(
+                        asset_id=_asset_id_of(task),
+                        external_id=str(task.get("externalId", "")),
+                        status=str(task.get("status", "")),
+                        prelabeled=bool(task.get("isPreLabeled")),
+                        batches=tuple(str(b) for b in task.get("batches") or ()),
                     )
+                )
+        return states
+
+    def signed_url(self, project_id: str, url: str) -> str:
+        """A short-lived readable URL for an asset in private storage (the SDK's `_get_signed_url`,
+        with the name encoded: an asset URL may hold `&`). The answer is a credential."""
+        query = urlencode({"name": url, "project": project_id, "type": "assets"})
+        response = self._call(lambda: self._sdk.make_request("GET", f"/v2/getSignedUrl?{query}"), "sign URL")
+        signed = (response.get("data") or {}).get("signedUrl")
+        if not isinstance(signed, str) or not signed:
+            raise AngoError(200, "no signedUrl in the answer")
+        return signed
 
     def import_prelabels_once(self, project_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
         """One import attempt, not retried here: after a failure that may have applied, the caller
@@ -120,14 +170,16 @@ class AngoClient:
         for start in range(0, len(external_ids), PAGE_LIMIT):
             some = external_ids[start : start + PAGE_LIMIT]
             task_filter = TaskFilter(external_id=StringFilter(in_list=some))
-            for task in self._tasks(project_id, task_filter):
+            for task in self._tasks(project_id, task_filter, include_answer=True):
                 asset_id = _asset_id_of(task)
                 if asset_id in wanted:
                     tools = (task.get("answer") or {}).get("tools") or []
                     found[asset_id].update(str(tool.get("objectId")) for tool in tools)
         return found
 
-    def _tasks(self, project_id: str, task_filter: TaskFilter) -> Iterator[dict[str, Any]]:
+    def _tasks(
+        self, project_id: str, task_filter: TaskFilter, include_answer: bool
+    ) -> Iterator[dict[str, Any]]:
         page, seen = 1, 0
         while True:
             response = self._call(
@@ -136,7 +188,7 @@ class AngoClient:
                     project_id,
                     page=page,
                     limit=PAGE_LIMIT,
-                    include_answer=True,
+                    include_answer=include_answer,
                     task_filter=task_filter,
                 ),
                 f"list tasks page {page}",

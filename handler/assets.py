@@ -36,6 +36,10 @@ class AssetError(Exception):
     """This one asset cannot be used; the message is safe to show to the user."""
 
 
+class AssetDeniedError(AssetError):
+    """The storage answered 401 or 403: a private URL, which Hub may sign for us."""
+
+
 @dataclass(frozen=True)
 class AssetFetcher:
     policy: AddressPolicy
@@ -58,12 +62,17 @@ class AssetFetcher:
     def fetch_image(self, asset: AssetRef) -> Image:
         return decode_image(self.download(asset.data_url), self.max_pixels)
 
+    def decode(self, data: bytes) -> Image:
+        return decode_image(data, self.max_pixels)
+
     def download(self, url: str) -> bytes:
         """The body of url, following at most `max_redirects` redirects, each hop checked anew."""
         for hop in range(self.max_redirects + 1):
             target = self._target(url, redirected=hop > 0)
             with self._response(target) as response:
                 if response.status not in _REDIRECT_STATUSES:
+                    if response.status in (401, 403):
+                        raise AssetDeniedError(f"download failed: HTTP {response.status}")
                     if response.status != 200:
                         raise AssetError(f"download failed: HTTP {response.status}")
                     return self._read_capped(response)

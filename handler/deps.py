@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import requests
@@ -11,9 +12,12 @@ import requests
 from handler.ango import AngoClient, pooled_session
 from handler.assets import AssetFetcher
 from handler.aws import AwsClients, make_clients
-from handler.ledger import Ledger
+from handler.hub_pacing import PacerBook
+from handler.ledger import Ledger, RunRecord
 from handler.model import Model, ModelFactory, load_model_factory
 from handler.queues import MessageQueue
+from handler.redaction import in_flight
+from handler.retry import RetryPolicy
 from handler.settings import Settings
 
 
@@ -40,6 +44,14 @@ class Deps:
                 self._model = self.model_factory()
             return self._model
 
+    @contextmanager
+    def hub_client(self, run: RunRecord) -> Iterator[AngoClient]:
+        """The run's Ango client, its API key decrypted for this block only and redacted from
+        every log line written meanwhile."""
+        api_key = self.ledger.decrypt_api_key(run)
+        with in_flight(api_key):
+            yield self.ango(api_key)
+
 
 def build_deps(settings: Settings, clients: AwsClients | None = None) -> Deps:
     missing = settings.missing_aws_resources()
@@ -59,7 +71,15 @@ def build_deps(settings: Settings, clients: AwsClients | None = None) -> Deps:
 
 
 def build_ango_factory(settings: Settings, http: requests.Session) -> Callable[[str], AngoClient]:
+    """API key -> client. Clients of one key share one pacer in this process, whatever job or
+    thread made them, so the process as a whole keeps to the key's budget."""
+    pacers = PacerBook(settings.ango_requests_per_minute)
+    retry = RetryPolicy(throttle_patience=settings.ango_throttle_patience_seconds)
+
     def make(api_key: str) -> AngoClient:
-        return AngoClient(settings.ango_host, api_key, settings.ango_timeout_seconds, session=http)
+        pacer = pacers.for_key(settings.ango_host, api_key)
+        return AngoClient(
+            settings.ango_host, api_key, settings.ango_timeout_seconds, retry=retry, session=http, pacer=pacer
+        )
 
     return make

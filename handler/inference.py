@@ -14,14 +14,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import TypeVar
 
+from handler import telemetry
 from handler.assets import AssetError
 from handler.deps import Deps
 from handler.import_journal import ImportJournal
 from handler.importer import import_labeled, settle_unknown
 from handler.job import AssetRef, InferJob
 from handler.ledger import JobResult, RunRecord
+from handler.logs import asset_task
 from handler.model import Image, PredictContext, Prediction
-from handler.prelabels import BadModelOutputError, build_item, validate_output
+from handler.prelabels import AssetLabels, BadModelOutputError, build_item, validate_output
+from handler.private_assets import AssetReader
+from handler.retry import HubBusyError
 from handler.run_config import RunConfig
 from handler.tally import JobTally
 
@@ -32,45 +36,62 @@ R = TypeVar("R")
 Loaded = tuple[AssetRef, Image]
 
 
-def infer_job(job: InferJob, run: RunRecord, deps: Deps, cancelled: threading.Event | None = None) -> None:
+def infer_job(
+    job: InferJob, run: RunRecord, deps: Deps, cancelled: threading.Event | None = None
+) -> JobResult | None:
+    """Do the job unless its result is recorded; the new result, or None if it was done before."""
     result = deps.ledger.load_job_result(run.run_id, job.job_id)
-    if result is None or result.dead_lettered:  # a redriven job runs again
+    done_now = result is None or result.dead_lettered  # a redriven job runs again
+    if done_now:
         result = _process(job, run, deps, cancelled)
         deps.ledger.save_job_result(run.run_id, result)
     else:
         logger.info("job %s already done; re-sending its status", job.idempotency_key)
+    assert result is not None
     deps.status.send(result.status_event(run.run_id))
+    return result if done_now else None
 
 
 def _process(job: InferJob, run: RunRecord, deps: Deps, cancelled: threading.Event | None) -> JobResult:
+    with deps.hub_client(run) as client:
+        journal = ImportJournal(deps.ledger, run.run_id, job.job_id)
+        settle_unknown(client, run.project_id, run.run_id, journal, job.assets)
+        tally = JobTally()
+        done = journal.done()
+        for objects in done.values():  # imported by an earlier attempt: neither downloaded nor imported again
+            tally.imported(objects)
+        todo = [asset for asset in job.assets if asset.asset_id not in done]
+        logger.info("job %s: inferring %d assets (%d done before)", job.idempotency_key, len(todo), len(done))
+        reader = AssetReader(deps.fetcher, lambda url: client.signed_url(run.project_id, url))
+        ready = _infer(todo, run, deps, reader, tally)
+        logger.info("job %s: importing %d assets", job.idempotency_key, len(ready))
+        config = RunConfig.model_validate(run.config)
+        import_labeled(
+            client, run.project_id, run.run_id, journal, ready, config.import_batch_size, tally, cancelled
+        )
+    return tally.result(job.job_id)
+
+
+def _infer(
+    todo: list[AssetRef], run: RunRecord, deps: Deps, reader: AssetReader, tally: JobTally
+) -> list[tuple[AssetRef, AssetLabels]]:
+    """Download ahead of the model, predict in batches; the labeled assets, ready to import."""
     config = RunConfig.model_validate(run.config)
     context = PredictContext(
         config=deps.model_factory.spec.config.model_validate(config.model), run_id=run.run_id
     )
     targets = {target.model_class: target for target in run.targets}
-    client = deps.ango(deps.ledger.decrypt_api_key(run))
-    journal = ImportJournal(deps.ledger, run.run_id, job.job_id)
-    settle_unknown(client, run.project_id, run.run_id, journal, job.assets)
-    tally, ready = JobTally(), []
-    done = journal.done()
-    for objects in done.values():  # imported by an earlier attempt: neither downloaded nor imported again
-        tally.imported(objects)
-    todo = [asset for asset in job.assets if asset.asset_id not in done]
-    logger.info("job %s: inferring %d assets (%d done before)", job.idempotency_key, len(todo), len(done))
+    ready = []
     window = max(deps.settings.download_concurrency, 2 * config.batch_size)
     with ThreadPoolExecutor(deps.settings.download_concurrency) as pool:
-        downloads = _prefetch(pool, deps.fetcher.fetch_image, todo, window)
+        downloads = _prefetch(pool, asset_task(reader.read_image), todo, window)  # logs: job's ids
         for batch in batched(downloads, config.batch_size):
             for asset, image, predictions in _predict(_collect(batch, tally), context, deps, tally):
                 labels = build_item(run.run_id, asset, (image.shape[1], image.shape[0]), predictions, targets)
                 tally.predicted(labels)
                 if labels.item is not None:
                     ready.append((asset, labels))
-    logger.info("job %s: importing %d assets", job.idempotency_key, len(ready))
-    import_labeled(
-        client, run.project_id, run.run_id, journal, ready, config.import_batch_size, tally, cancelled
-    )
-    return tally.result(job.job_id)
+    return ready
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -100,6 +121,8 @@ def _collect(batch: Iterable[tuple[AssetRef, Future[Image]]], tally: JobTally) -
             loaded.append((asset, future.result()))
         except AssetError as exc:
             tally.fail(asset, str(exc))
+        except HubBusyError:  # signing was rate-limited past patience: the job goes back, whole
+            raise
         except Exception:
             logger.exception("asset %s: unexpected download error", asset.asset_id)
             tally.fail(asset, "download failed")
@@ -113,7 +136,7 @@ def _predict(
         return
     images = [image for _, image in loaded]
     try:
-        with deps.model_lock:
+        with deps.model_lock, telemetry.timed("ModelSecondsPerImage", per=len(images)):
             raw = deps.model.predict(images, context)
         predictions = validate_output(raw, images, deps.model_factory.spec)
     except BadModelOutputError as exc:

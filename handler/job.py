@@ -82,10 +82,16 @@ class AssetFailure(_Message):
 
 
 class RunPlanned(_Message):
+    """Planning is over: every job is queued. Assets skipped or failed while planning (task not To
+    Do, already pre-labeled, no data URL) are counted here, since no job carries them."""
+
     kind: Literal["planned"] = "planned"
     run_id: str
-    total_assets: int = Field(ge=0)
+    total_assets: int = Field(ge=0)  # every selected asset, skipped and failed ones included
     total_jobs: int = Field(ge=0)
+    skipped: dict[str, int] = Field(default_factory=dict)  # why (e.g. "status COMPLETED") -> count
+    failed: int = Field(0, ge=0)
+    failures: tuple[AssetFailure, ...] = ()  # the first few; `failed` counts them all
 
 
 class JobCounts(_Message):

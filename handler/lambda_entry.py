@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -13,13 +12,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handler.deps import Deps, build_deps
 from handler.job import parse_job
+from handler.logs import configure_logging
 from handler.runner import run_job
 from handler.settings import Settings
 
+SERVICE = "ango-batch-handler"
+# Every product logger (handler.*) as JSON with its ids, at ALC's level. Before Logger(), which
+# keeps its own lines off the root handlers that exist when it is created.
+configure_logging(SERVICE, "json")
 processor = BatchProcessor(event_type=EventType.SQS)
-logger = Logger(service="ango-batch-handler")
-# urllib3 logs request lines, query strings included (signed asset URLs carry credentials).
-logging.getLogger("urllib3").setLevel(logging.WARNING)
+logger = Logger(service=SERVICE)
 _deps: Deps | None = None
 
 
@@ -35,7 +37,7 @@ def _get_deps() -> Deps:
 def record_handler(record: SQSRecord) -> None:
     job = parse_job(record.body)
     logger.append_keys(run_id=job.run_id, job=job.idempotency_key)
-    run_job(job, _get_deps())
+    run_job(job, _get_deps())  # which puts the job's ids on every line logged meanwhile
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -3,11 +3,13 @@
 Layout, under `runs/<run_id>/`:
   run.json          the accepted run (mapping, config, the API key as KMS ciphertext)
   queued            written once the run's plan job is on the queue
+  plan-cursor.json  how far planning got (a killed or time-sliced plan job resumes from it)
   plan.json         how many assets and jobs the run has, written once enumeration is done
   jobs/<job>.json   one job's result; writing the same result twice changes nothing
   imports/<job>.json which of the job's assets were imported (handler/import_journal.py)
   dead/<job>.json   a job that ended in the dead-letter queue, kept for `ango-batch redrive`
   final.json        the final message, written once when the run is answered
+and `runs/_active/<project_id>/<run_id>`, present while a run on that project is not answered.
 Progress and the final summary can be recomputed from these at any time.
 """
 
@@ -20,10 +22,11 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
-from handler.job import AssetFailure, JobCounts, JobFinished
+from handler.job import AssetFailure, AssetRef, JobCounts, JobFinished, RunPlanned
 from handler.model import ShapeKind
 
 PREFIX = "runs/"
+ACTIVE_PREFIX = f"{PREFIX}_active/"  # 4 parts deep: never taken for a run's own records
 MAX_FAILURES_IN_STATUS = 20
 _CONDITION_FAILED = {"PreconditionFailed", "ConditionalRequestConflict"}
 _M = TypeVar("_M", bound=BaseModel)
@@ -58,6 +61,32 @@ class RunRecord(_Record):
 class RunPlan(_Record):
     total_assets: int = Field(ge=0)
     total_jobs: int = Field(ge=0)
+    skipped: dict[str, int] = Field(default_factory=dict)
+    failed: int = Field(0, ge=0)
+    failures: tuple[AssetFailure, ...] = ()
+
+    def event(self, run_id: str) -> RunPlanned:
+        return RunPlanned(run_id=run_id, **self.model_dump())
+
+    @classmethod
+    def of(cls, event: RunPlanned) -> RunPlan:
+        return cls.model_validate(event.model_dump(exclude={"kind", "run_id"}))
+
+
+class PlanCursor(_Record):
+    """Where listing stands: the next page of the selection's `selection`-th batch, what was queued
+    so far, the last page's asset ids (offset paging over a project that gains assets meanwhile
+    shows the boundary ones again), and assets listed but not yet filling a job."""
+
+    selection: int = 0
+    page: int = 1
+    next_job: int = 0
+    listed: int = 0
+    skipped: dict[str, int] = Field(default_factory=dict)
+    failed: int = 0
+    failures: tuple[AssetFailure, ...] = ()
+    recent_ids: tuple[str, ...] = ()
+    pending: tuple[AssetRef, ...] = ()
 
 
 class JobResult(_Record):
@@ -122,6 +151,12 @@ class Ledger:
 
     def load_run(self, run_id: str) -> RunRecord | None:
         return self._get(f"{PREFIX}{run_id}/run.json", RunRecord)
+
+    def save_plan_cursor(self, run_id: str, cursor: PlanCursor) -> None:
+        self._put(f"{PREFIX}{run_id}/plan-cursor.json", cursor)
+
+    def load_plan_cursor(self, run_id: str) -> PlanCursor | None:
+        return self._get(f"{PREFIX}{run_id}/plan-cursor.json", PlanCursor)
 
     def save_plan(self, run_id: str, plan: RunPlan) -> None:
         self._put(f"{PREFIX}{run_id}/plan.json", plan)
@@ -195,6 +230,16 @@ class Ledger:
         open_ = {run_id: names for run_id, names in files.items() if "final.json" not in names}
         return [(run_id, bool(names & {"queued", "plan.json"})) for run_id, names in open_.items()]
 
+    def mark_active(self, project_id: str, run_id: str) -> None:
+        self._put_bytes(f"{ACTIVE_PREFIX}{project_id}/{run_id}", b"")
+
+    def clear_active(self, project_id: str, run_id: str) -> None:
+        self.delete(f"{ACTIVE_PREFIX}{project_id}/{run_id}")
+
+    def active_runs(self, project_id: str) -> list[str]:
+        """Runs on this project accepted and not yet answered (as far as their markers say)."""
+        return [key.rsplit("/", 1)[1] for key in self._keys(f"{ACTIVE_PREFIX}{project_id}/")]
+
     def finish_run(self, run_id: str, final: FinalRecord) -> bool:
         """Record the final message; False if the run was finished before (answer only once)."""
         return self._put(f"{PREFIX}{run_id}/final.json", final, only_if_new=True)
@@ -204,6 +249,18 @@ class Ledger:
 
     def load_final(self, run_id: str) -> FinalRecord | None:
         return self._get(f"{PREFIX}{run_id}/final.json", FinalRecord)
+
+    def unanswered_runs(self) -> list[str]:
+        """Runs whose final message is recorded but not marked sent (the listener died, or the
+        socket dropped, in between). Reads every final.json: for start-up, not for a loop."""
+        unanswered = []
+        for key in self._keys(PREFIX):
+            parts = key.split("/")
+            if len(parts) == 3 and parts[2] == "final.json":
+                final = self._get(key, FinalRecord)
+                if final is not None and not final.responded:
+                    unanswered.append(parts[1])
+        return unanswered
 
     # -- S3 ------------------------------------------------------------------------------------
 

@@ -3,6 +3,12 @@
 A model is any object with a static `spec` and a `predict` method over a batch of images. Per-run
 settings arrive in a small context object, so the signature never grows. A model module ends with
 `create = MyModel`; `ANGO_BATCH_MODEL` names either a built-in model or an importable module.
+
+The listener reads only `create.spec` (classes and config schema) and never creates the model, so
+its image needs no model libraries. For that, importing a model module must be cheap: its module
+level holds the spec, the config class and the model class, and heavy libraries (torch, cv2,
+weights) are imported inside the class's `__init__` or `predict` (or under `if TYPE_CHECKING:` for
+type hints). Handlers call `create()` once per process, which imports them.
 """
 
 from __future__ import annotations
@@ -98,13 +104,21 @@ class ModelLoadError(Exception):
     """ANGO_BATCH_MODEL names nothing importable, or what it names is not a model."""
 
 
+def load_model_spec(name: str) -> ModelSpec:
+    """The model's classes and config schema, without creating the model (the listener's view)."""
+    return load_model_factory(name).spec
+
+
 def load_model_factory(name: str) -> ModelFactory:
     """Resolve a built-in name ("haar") or a module path ("my_pkg.my_model") to its `create`."""
     module_name = BUILTIN_MODELS.get(name, name)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ModelLoadError(f"cannot import model module {module_name!r}: {exc}") from exc
+        raise ModelLoadError(
+            f"cannot import model module {module_name!r}: {exc} (a model module must import heavy "
+            "libraries inside its model class, not at module level: see README, Add your model)"
+        ) from exc
     factory = getattr(module, "create", None)
     if factory is None or not isinstance(getattr(factory, "spec", None), ModelSpec):
         raise ModelLoadError(f"{module_name!r} must define `create` with a `spec: ModelSpec`")

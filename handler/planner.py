@@ -1,62 +1,208 @@
-"""The first job of a run: enumerate the selected assets and enqueue them as work jobs."""
+"""The first job of a run: list the selected assets page by page and queue them as work jobs.
+
+Planning streams: each page of assets is looked up on Hub's tasks listing (status, pre-label mark,
+and which externalIds other assets share) and whatever is ready fills jobs, which leave at once; the
+first job leaves after the first page. A cursor in the ledger, saved after every page, lets a plan
+job that was killed (or whose time slice ran out) go on from its last page. Assets that need no job
+(task not To Do, already pre-labeled, no data URL) are counted here and reported with the plan.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from typing import Any
 
-from handler.ango import AngoError
+from handler.ango import PAGE_LIMIT, AngoClient, AngoError, TaskState
 from handler.deps import Deps
-from handler.job import MAX_MESSAGE_BYTES, AssetRef, InferJob, PlanJob, RunFailed, RunPlanned
-from handler.ledger import RunPlan, RunRecord
+from handler.job import MAX_MESSAGE_BYTES, AssetFailure, AssetRef, InferJob, PlanJob, RunFailed
+from handler.ledger import MAX_FAILURES_IN_STATUS, PlanCursor, RunPlan, RunRecord
 from handler.run_config import RunConfig
 
 logger = logging.getLogger(__name__)
+TODO = "TODO"  # the one task status that takes pre-labels (Hub's docs)
+ALREADY_PRELABELED = "already pre-labeled"
 
 
-def plan_run(job: PlanJob, run: RunRecord, deps: Deps) -> None:
+def plan_run(job: PlanJob, run: RunRecord, deps: Deps) -> RunPlan | None:
+    """Plan the run, or go on planning it; the plan if this attempt finished it."""
     plan = deps.ledger.load_plan(run.run_id)
+    finished_now = plan is None
     if plan is None:
         try:
-            assets = _selected_assets(run, deps)
+            with deps.hub_client(run) as client:
+                plan = _Planner(run, deps, client).resume()
         except AngoError as exc:
-            logger.warning("run %s: cannot enumerate assets: %s", run.run_id, exc)
+            logger.warning("run %s: cannot list assets: %s", run.run_id, exc)
             reason = (
                 f"Could not list the project's assets: Ango Hub answered {exc.status} ({exc.hub_message})"
             )
             deps.status.send(RunFailed(run_id=run.run_id, reason=reason[:500]))
+            return None
+        if plan is None:  # the time slice ran out: a fresh message goes on from the cursor
+            deps.jobs.send(PlanJob(run_id=run.run_id))
+            return None
+    deps.status.send(plan.event(run.run_id))
+    return plan if finished_now else None
+
+
+class _Planner:
+    def __init__(self, run: RunRecord, deps: Deps, client: AngoClient) -> None:
+        self._run, self._deps, self._client = run, deps, client
+        self._config = RunConfig.model_validate(run.config)
+        self._selections: list[str | None] = list(run.batches) or [None]
+        self._cursor = deps.ledger.load_plan_cursor(run.run_id) or PlanCursor()
+        self._deadline = time.monotonic() + deps.settings.plan_slice_seconds
+
+    def resume(self) -> RunPlan | None:
+        """The finished plan, or None when the time slice ran out first."""
+        while self._cursor.selection < len(self._selections):
+            if time.monotonic() > self._deadline:
+                logger.info(
+                    "run %s: listed %d assets; going on in a new message",
+                    self._run.run_id,
+                    self._cursor.listed,
+                )
+                return None
+            self._next_page()
+        return self._finish()
+
+    def _next_page(self) -> None:
+        cursor, batch = self._cursor, self._selections[self._cursor.selection]
+        page = self._client.asset_page(self._run.project_id, cursor.page, batch)
+        recent = set(cursor.recent_ids)
+        fresh = [a for a in page.assets if _text(a.get("_id")) not in recent]
+        external_ids = [_text(a.get("externalId")) for a in fresh if _text(a.get("externalId"))]
+        tasks = _PageTasks(self._client.task_states(self._run.project_id, external_ids))
+        # Hub's batch filter means "in all of these"; a run over several batches means "in any":
+        # each batch is listed in turn, and an asset of an earlier one was taken there.
+        earlier = {b for b in self._selections[: cursor.selection] if b}
+        update = _PageOutcome(cursor, MAX_FAILURES_IN_STATUS)
+        for asset in fresh:
+            if not earlier & tasks.batches_of(asset):
+                update.add(asset, tasks, self._config.existing)
+        pending = cursor.pending + tuple(update.ready)
+        # The first job leaves after the first page: the first pre-labels should not wait for more.
+        jobs, pending = self._fill_jobs(pending, flush=cursor.next_job == 0)
+        last_page = not page.assets or cursor.page * PAGE_LIMIT >= page.total
+        next_place = (
+            {"selection": cursor.selection + 1, "page": 1} if last_page else {"page": cursor.page + 1}
+        )
+        # Jobs first, cursor second: a crash in between lists the page again and sends the same
+        # job ids, which handlers skip once done.
+        self._deps.jobs.send_many(jobs)
+        self._save(
+            update.cursor(
+                next_job=cursor.next_job + len(jobs),
+                recent_ids=() if last_page else tuple(_text(a.get("_id")) for a in page.assets),
+                pending=pending,
+                **next_place,
+            )
+        )
+
+    def _fill_jobs(
+        self, pending: tuple[AssetRef, ...], flush: bool
+    ) -> tuple[list[InferJob], tuple[AssetRef, ...]]:
+        size = self._config.job_size
+        cut = len(pending) if flush else len(pending) - len(pending) % size
+        jobs = list(_chunk(self._run.run_id, self._cursor.next_job, pending[:cut], size))
+        return jobs, pending[cut:]
+
+    def _finish(self) -> RunPlan:
+        jobs, _ = self._fill_jobs(self._cursor.pending, flush=True)
+        self._deps.jobs.send_many(jobs)
+        cursor = self._cursor
+        plan = RunPlan(
+            total_assets=cursor.listed,
+            total_jobs=cursor.next_job + len(jobs),
+            skipped=cursor.skipped,
+            failed=cursor.failed,
+            failures=cursor.failures,
+        )
+        self._deps.ledger.save_plan(self._run.run_id, plan)
+        logger.info(
+            "run %s: planned %d assets in %d jobs", self._run.run_id, plan.total_assets, plan.total_jobs
+        )
+        return plan
+
+    def _save(self, cursor: PlanCursor) -> None:
+        self._deps.ledger.save_plan_cursor(self._run.run_id, cursor)
+        self._cursor = cursor
+
+
+class _PageTasks:
+    """The tasks listing's answer for one page's externalIds, by asset and by externalId."""
+
+    def __init__(self, states: Sequence[TaskState]) -> None:
+        self._by_asset = {state.asset_id: state for state in states}
+        # Counted over the whole project: the lookup is by externalId, not by batch.
+        self._per_external_id = Counter(state.external_id for state in states)
+
+    def of(self, asset_id: str) -> TaskState | None:
+        return self._by_asset.get(asset_id)
+
+    def shared(self, external_id: str) -> bool:
+        return self._per_external_id[external_id] > 1
+
+    def batches_of(self, asset: dict[str, Any]) -> set[str]:
+        listed = asset.get("batches")
+        if isinstance(listed, list):
+            return {str(b) for b in listed}
+        task = self.of(_text(asset.get("_id")))
+        return set(task.batches) if task else set()
+
+
+class _PageOutcome:
+    """Sorting one page's assets into ready, skipped (with why) and failed (with why)."""
+
+    def __init__(self, cursor: PlanCursor, max_failures: int) -> None:
+        self._listed, self._max_failures = cursor.listed, max_failures
+        self._skipped, self._failed = Counter(cursor.skipped), cursor.failed
+        self._failures = list(cursor.failures)
+        self.ready: list[AssetRef] = []
+
+    def add(self, asset: dict[str, Any], tasks: _PageTasks, existing: str) -> None:
+        self._listed += 1
+        asset_id, external_id, data = (
+            _text(asset.get("_id")),
+            _text(asset.get("externalId")),
+            asset.get("data"),
+        )
+        if not isinstance(data, str) or not data or not asset_id or not external_id:
+            self._fail(external_id or asset_id, "the asset has no data URL to read")
             return
-        job_size = RunConfig.model_validate(run.config).job_size
-        jobs = list(_chunk(run.run_id, assets, job_size))
-        # Jobs first, plan second: a crash in between re-sends the same job ids, which the
-        # handlers skip once done; a plan that exists means every job was sent.
-        deps.jobs.send_many(jobs)
-        plan = RunPlan(total_assets=len(assets), total_jobs=len(jobs))
-        deps.ledger.save_plan(run.run_id, plan)
-        logger.info("run %s: planned %d assets in %d jobs", run.run_id, plan.total_assets, plan.total_jobs)
-    planned = RunPlanned(run_id=run.run_id, total_assets=plan.total_assets, total_jobs=plan.total_jobs)
-    deps.status.send(planned)
+        task = tasks.of(asset_id)
+        if task is None or task.status != TODO:
+            self._skipped[f"status {task.status if task else 'unknown'}"] += 1
+        elif existing == "skip" and task.prelabeled:
+            self._skipped[ALREADY_PRELABELED] += 1
+        else:
+            # Hub applies an import addressed by externalId to every asset with that id, in the
+            # whole project: an id that other assets share is addressed by URL instead.
+            shared = tasks.shared(external_id)
+            self.ready.append(
+                AssetRef(asset_id=asset_id, external_id=external_id, data_url=data, address_by_url=shared)
+            )
+
+    def cursor(self, **place: Any) -> PlanCursor:
+        return PlanCursor(
+            listed=self._listed,
+            skipped=dict(self._skipped),
+            failed=self._failed,
+            failures=tuple(self._failures),
+            **place,
+        )
+
+    def _fail(self, name: str, reason: str) -> None:
+        self._failed += 1
+        if len(self._failures) < self._max_failures:
+            self._failures.append(AssetFailure(external_id=name[:200] or "?", reason=reason))
 
 
-def _selected_assets(run: RunRecord, deps: Deps) -> list[AssetRef]:
-    """The run's assets; those whose externalId another asset of the project shares are marked to
-    be addressed by URL, since an import by externalId would also label the others."""
-    client = deps.ango(deps.ledger.decrypt_api_key(run))
-    # By id, once: offset paging over a project that changes meanwhile can show an asset twice.
-    assets = list({a.asset_id: a for a in client.list_assets(run.project_id, run.batches)}.values())
-    # With a batch filter, the sharers may sit outside the selection: count over the whole project
-    # (one listing, about 0.01 calls per asset).
-    population = client.list_assets(run.project_id, ()) if run.batches and assets else assets
-    counts = Counter(asset.external_id for asset in population)
-    return [
-        asset.model_copy(update={"address_by_url": True}) if counts[asset.external_id] > 1 else asset
-        for asset in assets
-    ]
-
-
-def _chunk(run_id: str, assets: Sequence[AssetRef], size: int) -> Iterator[InferJob]:
-    seq = 0
+def _chunk(run_id: str, first_seq: int, assets: Sequence[AssetRef], size: int) -> Iterator[InferJob]:
+    seq = first_seq
     for start in range(0, len(assets), size):
         for part in _fit_budget(assets[start : start + size]):
             yield InferJob(run_id=run_id, job_id=f"{seq:06d}", assets=tuple(part))
@@ -72,3 +218,7 @@ def _fit_budget(assets: Sequence[AssetRef]) -> Iterator[Sequence[AssetRef]]:
     middle = len(assets) // 2
     yield from _fit_budget(assets[:middle])
     yield from _fit_budget(assets[middle:])
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""

@@ -22,8 +22,10 @@ class MessageQueue:
     def __init__(self, sqs: Any, url: str) -> None:
         self._sqs, self.url = sqs, url
 
-    def send(self, message: BaseModel) -> None:
-        self._sqs.send_message(QueueUrl=self.url, MessageBody=dump_message(message))
+    def send(self, message: BaseModel, delay_seconds: int = 0) -> None:
+        self._sqs.send_message(
+            QueueUrl=self.url, MessageBody=dump_message(message), DelaySeconds=delay_seconds
+        )
 
     def send_many(self, messages: Iterable[BaseModel]) -> int:
         batch: list[BaseModel] = []

@@ -6,6 +6,8 @@ not here: boto3 reads the standard AWS_* variables (AWS_ENDPOINT_URL included) b
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -20,6 +22,18 @@ class Settings(BaseSettings):
     ango_plugin_id: str = Field("", validation_alias="ANGO_PLUGIN_ID")
     ango_plugin_secret: SecretStr = Field(SecretStr(""), validation_alias="ANGO_PLUGIN_SECRET")
     ango_timeout_seconds: float = Field(30.0, gt=0, validation_alias="ANGO_TIMEOUT_SECONDS")
+    # Hub's documented budget per API key (standard plan); each process paces its calls to it and
+    # slows down further on 429s (handler/hub_pacing.py). Raise it for a bigger plan.
+    ango_requests_per_minute: float = Field(
+        100.0, gt=0, le=100_000, validation_alias="ANGO_REQUESTS_PER_MINUTE"
+    )
+    # How long one Hub call waits out 429s before its job goes back to the queue for later.
+    ango_throttle_patience_seconds: float = Field(
+        300.0, ge=0, le=3600, validation_alias="ANGO_THROTTLE_PATIENCE_SECONDS"
+    )
+    # A plan job lists for at most this long, then hands the rest of the listing to a fresh message
+    # (Lambda's 15-minute limit; a huge project at 100 requests a minute lists for longer).
+    plan_slice_seconds: float = Field(240.0, gt=0, le=3600, validation_alias="ANGO_BATCH_PLAN_SLICE_SECONDS")
 
     model_name: str = Field("haar", validation_alias="ANGO_BATCH_MODEL")
 
@@ -44,6 +58,21 @@ class Settings(BaseSettings):
     progress_interval_seconds: float = Field(
         10.0, ge=0, validation_alias="ANGO_BATCH_PROGRESS_INTERVAL_SECONDS"
     )
+
+    @field_validator("ango_host")
+    @classmethod
+    def _host_is_an_origin(cls, value: str) -> str:
+        # One origin serves both the plugin socket and the REST API; the API docs' server URL ends
+        # in /v2, which is not a host: the client adds /v2/... itself, the socket /socket.io/.
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("ANGO_HOST must be an origin such as https://imeritapi.ango.ai")
+        if parts.path.strip("/") or parts.query or parts.fragment:
+            raise ValueError(
+                f"ANGO_HOST must be an origin without a path: {parts.scheme}://{parts.netloc}, "
+                f"not {parts.scheme}://{parts.netloc}{parts.path}"
+            )
+        return f"{parts.scheme}://{parts.netloc}"
 
     @field_validator("allowed_asset_networks")
     @classmethod

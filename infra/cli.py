@@ -51,6 +51,17 @@ def _parser() -> argparse.ArgumentParser:
     info = commands.add_parser("plugin-info", help="print the Class Names and Default Config JSON")
     info.set_defaults(func=_plugin_info)
 
+    check = commands.add_parser(
+        "check", help="check Ango Hub, the AWS resources and the model; say what to fix"
+    )
+    check.add_argument(
+        "--heartbeat",
+        action="store_true",
+        help="also present the plugin's ID and Secret in a heartbeat (while connected, about a second, "
+        "Hub may send this check a run, which would be lost: not while users run the plugin)",
+    )
+    check.set_defaults(func=_check)
+
     demo = commands.add_parser("demo", help="the local demo: LocalStack, emulator, listener, workers")
     demo.add_argument("--workers", type=int, default=2)
     demo.add_argument("--out", default="out", help="folder for the picture of a labeled asset")
@@ -108,17 +119,14 @@ def resolve_settings() -> Settings:
     )
 
 
-def configure_logging() -> None:
-    from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+def configure_logging(service: str) -> None:
+    """Logs (JSON unless ANGO_BATCH_LOG_FORMAT=text, with run/job/asset ids) and the `Service`
+    dimension of the metrics, for this process: `handler` or `listener`."""
+    from handler import logs, telemetry
 
-    handler = logging.StreamHandler()
-    if os.environ.get("ANGO_BATCH_LOG_FORMAT", "json") == "json":
-        handler.setFormatter(LambdaPowertoolsFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=os.environ.get("LOGLEVEL", "INFO").upper(), handlers=[handler], force=True)
-    for noisy in ("botocore", "urllib3", "socketio", "engineio"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    fmt: logs.LogFormat = "text" if os.environ.get("ANGO_BATCH_LOG_FORMAT", "json") == "text" else "json"
+    logs.configure_logging(f"ango-batch-{service}", fmt)
+    telemetry.set_service(service)
 
 
 def _stop_on_signals() -> threading.Event:
@@ -131,7 +139,7 @@ def _stop_on_signals() -> threading.Event:
 def _listen(args: argparse.Namespace) -> int:
     from listener.service import Listener
 
-    configure_logging()
+    configure_logging("listener")
     listener = Listener(resolve_settings())
     listener.run(_stop_on_signals())
     return 0
@@ -142,7 +150,7 @@ def _work(args: argparse.Namespace) -> int:
     from handler.deps import build_deps
     from handler.worker import Worker
 
-    configure_logging()
+    configure_logging("handler")
     clients = make_clients()
     worker = Worker(build_deps(resolve_settings(), clients), clients.sqs, args.concurrency, args.grace)
     stop = _stop_on_signals()
@@ -166,7 +174,7 @@ def _redrive(args: argparse.Namespace) -> int:
     from handler.ledger import Ledger
     from handler.queues import MessageQueue
 
-    configure_logging()
+    configure_logging("handler")
     settings, clients = resolve_settings(), make_clients()
     if not settings.job_dlq_url:
         print("ANGO_BATCH_JOB_DLQ_URL is not set (and no stack output gives it)", file=sys.stderr)
@@ -183,12 +191,36 @@ def _plugin_info(args: argparse.Namespace) -> int:
     from handler.run_config import default_config_json
 
     spec = load_model_factory(Settings().model_name).spec
-    print("Class Names (one per line in Ango Hub's plugin form):")
+    print("Class Names (paste each line below as it is, one class per line):")
+    for name in spec.classes:
+        print(name)
+    print("\nTheir shapes (map each to a project tool of that type when you run the plugin):")
     for name, kind in spec.classes.items():
-        print(f"  {name}    ({kind})")
+        print(f"  {name}: {kind}")
     print("\nDefault Config JSON:")
     print(default_config_json(spec))
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from handler.aws import make_clients
+    from listener.preflight import run_checks
+
+    try:
+        settings = resolve_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(f"FAIL  settings: {error['msg']}")
+        return 1
+    except Exception as exc:  # e.g. no stack to read queue URLs from
+        print(f"FAIL  settings: {type(exc).__name__}: {exc}")
+        return 1
+    checks = run_checks(settings, make_clients(), heartbeat=args.heartbeat)
+    for check in checks:
+        print(check.line(), flush=True)
+    return 0 if all(check.ok for check in checks) else 1
 
 
 def _demo(args: argparse.Namespace) -> int:

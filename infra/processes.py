@@ -16,6 +16,7 @@ from infra.emulator.process import stop_process
 from infra.stack import StackOutputs
 
 LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
+UNLIMITED_REQUESTS_PER_MINUTE = "60000"
 
 
 def adapter_env(
@@ -40,6 +41,9 @@ def adapter_env(
         "ANGO_BATCH_KMS_KEY_ID": outputs.kms_key_arn,
         # The emulator serves assets on loopback, which downloads refuse unless allowed.
         "ANGO_BATCH_ALLOWED_ASSET_NETWORKS": LOOPBACK_NETWORKS,
+        # The emulator limits no key unless a test turns its rate limit on: the adapter is given a
+        # matching budget. Tests of the limit pass the default (100) back in `extra`.
+        "ANGO_REQUESTS_PER_MINUTE": UNLIMITED_REQUESTS_PER_MINUTE,
         "PYTHONUNBUFFERED": "1",
         **(extra or {}),
     }

@@ -18,12 +18,16 @@ from handler.job import PlanJob
 from handler.ledger import Ledger, RunRecord
 from handler.model import ModelSpec
 from handler.queues import MessageQueue
+from handler.redaction import in_flight
 from handler.retry import TransientError
 from handler.run_config import ConfigError, parse_config_json
 from listener.mapping import MappingError, resolve_targets
 from listener.payload import PayloadError, PluginRun, parse_plugin_run
 
 logger = logging.getLogger(__name__)
+
+
+ACTIVE_RUN_MAX_AGE_SECONDS = 24 * 3600  # a run not answered in a day blocks no one any more
 
 
 class RunRejected(Exception):
@@ -49,10 +53,13 @@ class RunAcceptor:
             payload = parse_plugin_run(data)
             config, _ = parse_config_json(payload.configJSON, self.spec)
             project = self._project(payload)
-            targets = resolve_targets(payload.categorySchema, project, self.spec)
+            _check_project_type(project, payload.projectId)
+            targets = resolve_targets(payload.mapped_classes(), project, self.spec)
         except (PayloadError, ConfigError, MappingError) as exc:
             raise RunRejected(str(exc)) from None
         run_id = run_id_for(self.plugin_id, payload.session)
+        if config.existing == "skip":
+            self._refuse_overlap(payload.projectId, run_id)
         run = RunRecord(
             run_id=run_id,
             session=payload.session,
@@ -69,12 +76,34 @@ class RunAcceptor:
         if not self.ledger.create_run(run):
             logger.info("run %s: session seen before; not enqueued again", run_id)
             return None
+        self.ledger.mark_active(run.project_id, run_id)
         self.jobs.send(PlanJob(run_id=run_id))
         self.ledger.mark_queued(run_id)  # a listener killed before this line re-sends on restart
         logger.info("run %s: accepted (project %s, %d classes)", run_id, run.project_id, len(targets))
         return run
 
+    def _refuse_overlap(self, project_id: str, run_id: str) -> None:
+        """A run that skips pre-labeled assets judges by Hub's isPreLabeled, which a run still
+        importing has not set yet: two at once would label the same assets twice. Markers of runs
+        answered, or accepted more than a day ago, are cleared instead."""
+        for other in self.ledger.active_runs(project_id):
+            record = self.ledger.load_run(other) if other != run_id else None
+            if record is None:
+                continue
+            age = time.time() - record.accepted_at
+            if age < ACTIVE_RUN_MAX_AGE_SECONDS and self.ledger.load_final(other) is None:
+                raise RunRejected(
+                    f"Another run on this project started {age / 60:.0f} min ago and is still going; "
+                    'run again once it has finished, or set "existing": "add" in the Config JSON to '
+                    "label alongside it."
+                )
+            self.ledger.clear_active(project_id, other)
+
     def _project(self, payload: PluginRun) -> dict[str, Any]:
+        with in_flight(payload.apiKey):
+            return self._fetch_project(payload)
+
+    def _fetch_project(self, payload: PluginRun) -> dict[str, Any]:
         try:
             return self.ango(payload.apiKey).get_project(payload.projectId)
         except AngoError as exc:
@@ -88,3 +117,13 @@ class RunAcceptor:
         except TransientError:
             message = "Ango Hub is not answering right now; please run the plugin again later."
             raise RunRejected(message) from None
+
+
+def _check_project_type(project: dict[str, Any], project_id: str) -> None:
+    """The model reads images: a text, video or PDF project is refused with what it is. A project
+    whose type Hub does not say is given the benefit of the doubt."""
+    kind = project.get("type")
+    if isinstance(kind, str) and kind and kind.lower() != "image":
+        raise MappingError(
+            f"Project {project_id} is a {kind[:40]} project; this plugin pre-labels image projects only."
+        )

@@ -19,6 +19,8 @@ from typing import Any
 
 import socketio
 
+from listener.connection_errors import describe_connect_error
+
 logger = logging.getLogger(__name__)
 NAMESPACE = "/plugin"
 HEARTBEAT_SECONDS = 60.0  # what imerit-ango sends; Hub marks a plugin dead after a few minutes
@@ -47,6 +49,7 @@ class PluginSocket:
         self._client: socketio.Client | None = None
         self._connected = threading.Event()
         self._outbox: queue.Queue[_Outgoing] = queue.Queue()
+        self.last_error: str | None = None  # why the last connection attempt failed, in words
 
     @property
     def connected(self) -> bool:
@@ -76,7 +79,9 @@ class PluginSocket:
             if not self._connect_once():
                 delay = random.uniform(0, min(self._max_backoff, 0.5 * 2**attempt))
                 attempt += 1
-                logger.warning("cannot reach Ango Hub; retry %d in %.1fs", attempt, delay)
+                logger.warning(
+                    "cannot reach Ango Hub: %s; retry %d in %.1fs", self.last_error, attempt, delay
+                )
                 stop.wait(delay)
         self._disconnect()
 
@@ -90,8 +95,9 @@ class PluginSocket:
         try:
             client.connect(self._host, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=10)
         except Exception as exc:  # socketio.exceptions.ConnectionError and transport errors alike
-            logger.debug("connect failed: %s", exc)
+            self.last_error = describe_connect_error(exc, self._host)
             return False
+        self.last_error = None
         return True
 
     def _disconnect(self) -> None:

@@ -16,13 +16,30 @@ from handler.queues import SQS_BATCH, delete_messages, release_messages
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 5
+PAUSE_SECONDS = 0.5  # how often a paused poller asks again whether it is ready
 Handler = Callable[[str], bool]  # message body -> True when it may be deleted
+Ready = Callable[[], bool]
 
 
-def keep_polling(stop: threading.Event, sqs: Any, url: str, handle: Handler, what: str) -> None:
+def keep_polling(
+    stop: threading.Event,
+    sqs: Any,
+    url: str,
+    handle: Handler,
+    what: str,
+    ready: Ready = lambda: True,
+    idle: Callable[[], None] = lambda: None,
+) -> None:
+    """Poll until `stop`; before each poll `ready` is asked, and while it says no nothing is received
+    (a received message counts toward its queue's dead-letter limit even if it cannot be handled).
+    `idle` runs after each poll that found the queue empty."""
     while not stop.is_set():
         try:
-            poll_once(sqs, url, handle, stop)
+            if not ready():
+                stop.wait(PAUSE_SECONDS)
+                continue
+            if poll_once(sqs, url, handle, stop) == 0 and not stop.is_set():
+                idle()
         except Exception:
             logger.exception("%s: poll failed; retrying", what)
             stop.wait(2)

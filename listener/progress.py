@@ -34,8 +34,9 @@ class RunProgress:
             self.failed_reason = event.reason
             return [("ERROR", event.reason)]
         if isinstance(event, RunPlanned):
-            self.plan = RunPlan(total_assets=event.total_assets, total_jobs=event.total_jobs)
-            return [("INFO", f"Found {event.total_assets} assets to pre-label ({event.total_jobs} jobs).")]
+            self.plan = RunPlan.of(event)
+            lines = [("INFO", f"Listed {event.total_assets} assets: {_planned(self.plan)}.")]
+            return lines + self._plan_failure_lines(self.plan)
         if event.job_id in self.jobs:  # a redelivered status: counted once
             return []
         self.jobs[event.job_id] = event.counts
@@ -63,11 +64,19 @@ class RunProgress:
         message = (
             f"Pre-labeled {t.assets_labeled} of {self.plan.total_assets} assets with "
             f"{t.objects_created} objects in {elapsed:.1f} s; "
-            f"{t.assets_empty} assets had nothing to label; {t.assets_failed} assets failed"
+            f"{t.assets_empty} assets had nothing to label; "
         )
+        if self.plan.skipped:
+            message += f"{sum(self.plan.skipped.values())} assets skipped ({_reasons(self.plan.skipped)}); "
+        message += f"{t.assets_failed + self.plan.failed} assets failed"
         if t.predictions_dropped:
             message += f"; {t.predictions_dropped} predictions of unmapped classes were dropped"
         return message + ".", False
+
+    def _plan_failure_lines(self, plan: RunPlan) -> list[LogLine]:
+        return self._failure_lines(
+            JobFinished(run_id=self.run.run_id, job_id="plan", counts=JobCounts(), failures=plan.failures)
+        )
 
     def _failure_lines(self, event: JobFinished) -> list[LogLine]:
         lines = []
@@ -81,15 +90,30 @@ class RunProgress:
     def _progress_line(self, interval: float) -> list[LogLine]:
         now = time.monotonic()
         recent = self.last_progress_at is not None and now - self.last_progress_at < interval
-        if self.complete or recent or self.plan is None:
+        if self.complete or recent:
             return []
         self.last_progress_at = now
         t = self.totals()
         done = t.assets_labeled + t.assets_empty + t.assets_failed
+        if self.plan is None:  # still listing: jobs run while later pages are read
+            return [("INFO", f"Progress: {done} assets done, {t.assets_failed} failed; still listing assets")]
+        done += self.plan.failed + sum(self.plan.skipped.values())
         percent = 100 * done // max(1, self.plan.total_assets)
-        return [
-            (
-                "INFO",
-                f"Progress: {done}/{self.plan.total_assets} assets ({percent}%), {t.assets_failed} failed",
-            )
-        ]
+        failed = t.assets_failed + self.plan.failed
+        return [("INFO", f"Progress: {done}/{self.plan.total_assets} assets ({percent}%), {failed} failed")]
+
+
+def _planned(plan: RunPlan) -> str:
+    parts = [f"{plan.total_jobs} jobs queued"]
+    if plan.skipped:
+        parts.append(f"{sum(plan.skipped.values())} skipped ({_reasons(plan.skipped)})")
+    if plan.failed:
+        parts.append(f"{plan.failed} cannot be read")
+    return ", ".join(parts)
+
+
+def _reasons(skipped: dict[str, int]) -> str:
+    """`{"status COMPLETED": 2, "already pre-labeled": 3}` -> "3 already pre-labeled, 2 status COMPLETED"."""
+    return ", ".join(
+        f"{count} {why}" for why, count in sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0]))
+    )

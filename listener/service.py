@@ -9,15 +9,18 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from handler import telemetry
 from handler.ango import pooled_session
 from handler.aws import CALLS, AwsClients, make_clients
 from handler.deps import build_ango_factory
 from handler.job import PlanJob
 from handler.ledger import Ledger, RunRecord
-from handler.model import load_model_factory
+from handler.logs import log_context
+from handler.model import load_model_spec
 from handler.queues import MessageQueue
+from handler.redaction import in_flight
 from handler.settings import Settings
-from listener.acceptance import RunAcceptor, RunRejected
+from listener.acceptance import RunAcceptor, RunRejected, run_id_for
 from listener.dead_letter_drain import DeadLetterDrain
 from listener.payload import session_of
 from listener.plugin_socket import PluginSocket
@@ -30,8 +33,9 @@ logger = logging.getLogger(__name__)
 class Listener:
     def __init__(self, settings: Settings, clients: AwsClients | None = None) -> None:
         missing = settings.missing_aws_resources()
-        if missing or not settings.ango_plugin_id:
-            raise ValueError(f"missing settings: {', '.join(missing or ['ANGO_PLUGIN_ID'])}")
+        missing += [name for name, value in _plugin_credentials(settings).items() if not value]
+        if missing:
+            raise ValueError(f"missing settings: {', '.join(missing)}")
         clients = clients or make_clients()
         ledger = Ledger(clients.s3, clients.kms, settings.ledger_bucket, settings.kms_key_id)
         self._settings, self._ledger = settings, ledger
@@ -43,7 +47,7 @@ class Listener:
         )
         self.acceptor = RunAcceptor(
             plugin_id=settings.ango_plugin_id,
-            spec=load_model_factory(settings.model_name).spec,
+            spec=load_model_spec(settings.model_name),  # the model's module, not its weights or libraries
             ledger=ledger,
             jobs=MessageQueue(clients.sqs, settings.job_queue_url),
             ango=build_ango_factory(settings, pooled_session()),
@@ -69,6 +73,10 @@ class Listener:
     def run(self, stop: threading.Event) -> None:
         self.recover_open_runs()
         threads = [threading.Thread(target=self.relay.run, args=(stop,), name="relay", daemon=True)]
+        metrics = (stop, self._sample_connected)  # ListenerConnected and the counts, once a minute
+        threads.append(
+            threading.Thread(target=telemetry.keep_flushing, args=metrics, name="metrics", daemon=True)
+        )
         if self.drain is not None:
             threads.append(threading.Thread(target=self.drain.run, args=(stop,), name="dlq", daemon=True))
         else:
@@ -100,21 +108,31 @@ class Listener:
 
     def _on_plugin(self, data: Any) -> None:
         started = time.perf_counter()
-        self._accepting.submit(self._accept, data)
+        self._accepting.submit(self._accept_with_ids, data)
         self.accept_seconds.append(time.perf_counter() - started)
 
+    def _accept_with_ids(self, data: Any) -> None:
+        # Lines logged while accepting carry the id the run gets (derived from its session).
+        session = session_of(data)
+        with log_context(run_id=run_id_for(self._settings.ango_plugin_id, session) if session else None):
+            self._accept(data)
+
     def _accept(self, data: Any) -> None:
-        try:
-            run = self.acceptor.accept(data)
-        except RunRejected as exc:
-            self._reject(data, str(exc))
-            return
-        except Exception:
-            logger.exception("run of session %r: unexpected error while accepting", session_of(data))
-            self._reject(data, "The plugin could not start this run (internal error); please try again.")
-            return
+        # The key in this payload is redacted from every log line written while it is handled,
+        # tracebacks included: a library's error text can quote it.
+        with in_flight(_text(data.get("apiKey")) if isinstance(data, dict) else ""):
+            try:
+                run = self.acceptor.accept(data)
+            except RunRejected as exc:
+                self._reject(data, str(exc))
+                return
+            except Exception:
+                logger.exception("run of session %r: unexpected error while accepting", session_of(data))
+                self._reject(data, "The plugin could not start this run (internal error); please try again.")
+                return
         if run is not None:
             self.registry.add(run)
+            telemetry.count("RunsAccepted")
             self.log(run, "INFO", f"Run accepted for project {run.project_id}; listing assets.")
 
     def _reject(self, data: Any, message: str) -> None:
@@ -123,16 +141,24 @@ class Listener:
         fields = data if isinstance(data, dict) else {}
         # Only strings are echoed back: str() of a hostile value (a 5,000-digit int) can itself raise.
         context = {key: _text(fields.get(key))[:200] for key in ("orgId", "runBy")}
-        self._emit_log(session, context["orgId"], context["runBy"], "ERROR", message)
-        self.socket.emit("response", {"response": f"Run not started: {message}", "session": session})
+        self._emit_log(session, context["orgId"], context["runBy"], "ERROR", f"Run not started: {message}")
+        self.socket.emit("response", error_response(session))
 
     # -- Notifier: what the status relay calls -------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self.socket.connected
+
+    def _sample_connected(self) -> None:
+        telemetry.gauge("ListenerConnected", 1 if self.socket.connected else 0)
 
     def log(self, run: RunRecord, level: str, message: str) -> None:
         self._emit_log(run.session, run.org_id, run.run_by, level, message)
 
-    def respond(self, run: RunRecord, message: str) -> threading.Event:
-        return self.socket.emit("response", {"response": message, "session": run.session})
+    def respond(self, run: RunRecord, message: str, error: bool = False) -> threading.Event:
+        response = error_response(run.session) if error else {"response": message, "session": run.session}
+        return self.socket.emit("response", response)
 
     def _emit_log(self, session: str, org_id: str, run_by: str, level: str, message: str) -> None:
         # The same shape imerit-ango's PluginLogger sends, so Hub shows it in Plugin Sessions.
@@ -145,6 +171,22 @@ class Listener:
             "msg": message,
         }
         self.socket.emit("log", payload)
+
+
+def _plugin_credentials(settings: Settings) -> dict[str, str]:
+    """The plugin's ID and Secret from Hub's plugin page: without the secret, Hub ignores the
+    heartbeats and the plugin never turns live, which is silent; so the listener refuses to start."""
+    return {
+        "ANGO_PLUGIN_ID": settings.ango_plugin_id,
+        "ANGO_PLUGIN_SECRET": settings.ango_plugin_secret.get_secret_value(),
+    }
+
+
+def error_response(session: str) -> dict[str, Any]:
+    """Hub's form for a run that failed: exactly what imerit-ango sends when a callback raises. It
+    carries no message, so the reason always goes first as an ERROR log line, which Hub shows in
+    the run's Plugin Sessions log, as it does the SDK's "Plugin callback failed: ..." line."""
+    return {"error": True, "session": session}
 
 
 def _text(value: Any) -> str:

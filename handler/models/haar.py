@@ -1,7 +1,8 @@
 """The built-in default model: OpenCV's Haar-cascade frontal-face detector.
 
 A real detector that needs no download: opencv-python-headless ships the cascade files. It is
-CPU-bound, which makes it a fair stand-in for "inference sets the pace".
+CPU-bound, which makes it a fair stand-in for "inference sets the pace". OpenCV is imported by the
+detector itself, not by this module: the listener reads `spec` without it (handler/model.py).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import cv2
 from pydantic import BaseModel, ConfigDict, Field
 
 from handler.model import BoundingBox, Image, ModelSpec, PredictContext, Prediction
@@ -39,6 +39,8 @@ class HaarFaceDetector:
     )
 
     def __init__(self) -> None:
+        import cv2
+
         path = Path(cv2.data.haarcascades) / CASCADE_FILE  # type: ignore[attr-defined]
         self._cascade = cv2.CascadeClassifier(str(path))
         if self._cascade.empty():
@@ -50,6 +52,8 @@ class HaarFaceDetector:
         return [self._detect(image, config) for image in images]
 
     def _detect(self, image: Image, config: HaarConfig) -> list[Prediction]:
+        import cv2  # imported by __init__ already: a dictionary lookup
+
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         scale = min(1.0, config.max_image_side / max(gray.shape))
         if scale < 1.0:

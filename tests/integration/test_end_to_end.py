@@ -66,7 +66,7 @@ def test_a_run_prelabels_its_batch_and_touches_nothing_else(emulator, adapter, s
 
     levels_and_messages = [(log["level"], log["msg"]) for log in state["logs"]]
     jobs = math.ceil(len(in_batch) / 6)
-    assert ("INFO", f"Found {len(in_batch)} assets to pre-label ({jobs} jobs).") in levels_and_messages
+    assert ("INFO", f"Listed {len(in_batch)} assets: {jobs} jobs queued.") in levels_and_messages
     assert any(msg.startswith("Progress: ") for _, msg in levels_and_messages)
     assert all(log["session"] == session and log["pluginId"] == demo_data.PLUGIN_ID for log in state["logs"])
 
@@ -77,16 +77,23 @@ def test_a_run_prelabels_its_batch_and_touches_nothing_else(emulator, adapter, s
     assert final is not None and final.message == message
 
 
-def test_batches_filter_has_and_semantics(emulator, adapter):
-    both = [
-        a
-        for a in assets_by_external_id(emulator).values()
-        if {demo_data.BATCH_A_ID, demo_data.BATCH_B_ID} <= set(a["batches"])
-    ]
+def test_several_batches_mean_any_of_them_and_a_rerun_skips_what_is_labeled(emulator, adapter):
+    before = assets_by_external_id(emulator)
+    either = [a for a in before.values() if {demo_data.BATCH_A_ID, demo_data.BATCH_B_ID} & set(a["batches"])]
+    labeled_before = [a for a in either if a["answer"]["tools"]]  # by the first test's run over batch A
+    assert labeled_before  # so the skip below is exercised
     session = start_demo_run(emulator, batches=[demo_data.BATCH_A_ID, demo_data.BATCH_B_ID])
     state = finish(emulator, session, adapter)
     assert len(state["responses"]) == 1
-    assert f" of {len(both)} assets" in state["responses"][0]["response"]
+    message = state["responses"][0]["response"]
+    assert f" of {len(either)} assets" in message
+    assert f"{len(labeled_before)} assets skipped ({len(labeled_before)} already pre-labeled)" in message
+    after = assets_by_external_id(emulator)
+    assert all(after[a["_id"]]["answer"]["tools"] == a["answer"]["tools"] for a in labeled_before)
+    outside = [
+        a for a in before.values() if not {demo_data.BATCH_A_ID, demo_data.BATCH_B_ID} & set(a["batches"])
+    ]
+    assert all(after[a["_id"]]["importCount"] == a["importCount"] for a in outside)
 
 
 def test_an_empty_selection_finishes_with_a_clear_message(emulator, adapter):
@@ -134,9 +141,9 @@ def _as_json(asset: dict[str, Any]) -> dict[str, Any]:
 def test_an_unknown_batch_ends_the_run_with_hubs_reason(emulator, adapter):
     session = start_demo_run(emulator, batches=["0" * 24])
     state = finish(emulator, session, adapter)
-    responses = [r["response"] for r in state["responses"]]
-    assert len(responses) == 1
-    assert responses[0].startswith("Run failed: Could not list the project's assets: Ango Hub answered 400")
+    assert state["responses"] == [{"error": True, "session": session}]  # Hub's form for a failed run
+    errors = [log["msg"] for log in state["logs"] if log["level"] == "ERROR"]
+    assert errors[-1].startswith("Run failed: Could not list the project's assets: Ango Hub answered 400")
 
 
 def _s3_kms() -> tuple[Any, Any]:
@@ -206,10 +213,9 @@ def test_a_run_that_cannot_start_gets_a_clear_error_and_enqueues_nothing(
     }
     session = emulator.start_run(**{**request, **run})
     state = finish(emulator, session, adapter)
-    responses = [r["response"] for r in state["responses"]]
-    assert len(responses) == 1 and responses[0].startswith("Run not started: ")
-    assert expected in responses[0]
-    assert any(log["level"] == "ERROR" for log in state["logs"])
+    assert state["responses"] == [{"error": True, "session": session}]  # Hub's form for a failed run
+    errors = [log["msg"] for log in state["logs"] if log["level"] == "ERROR"]
+    assert len(errors) == 1 and errors[0].startswith("Run not started: ") and expected in errors[0]
     ledger = Ledger(*_s3_kms(), settings.ledger_bucket, settings.kms_key_id)
     assert ledger.load_run(run_id_for(demo_data.PLUGIN_ID, session)) is None  # so no job exists
 

@@ -1,7 +1,7 @@
 """The listener as a whole against hostile `plugin` payloads: a real `Listener` on a LocalStack stack,
-its socket swapped for a recorder. Every invalid payload must get exactly one error `response`
-("Run not started: <the parser's reason>") and one matching ERROR log line, and nothing may reach
-the job queue."""
+its socket swapped for a recorder. Every invalid payload must get one ERROR log line ("Run not
+started: <the parser's reason>") and then exactly one response in Hub's error form, and nothing may
+reach the job queue."""
 
 from __future__ import annotations
 
@@ -72,6 +72,7 @@ def test_invalid_payloads_get_one_error_response_and_enqueue_nothing(localstack:
         Settings(
             ANGO_HOST="http://127.0.0.1:9",  # never called: every payload here fails validation first
             ANGO_PLUGIN_ID="fuzz-plugin",
+            ANGO_PLUGIN_SECRET="fuzz-secret",
             ANGO_BATCH_JOB_QUEUE_URL=stack.job_queue_url,
             ANGO_BATCH_STATUS_QUEUE_URL=stack.status_queue_url,
             ANGO_BATCH_LEDGER_BUCKET=stack.ledger_bucket,
@@ -105,8 +106,8 @@ def test_invalid_payloads_get_one_error_response_and_enqueue_nothing(localstack:
         listener._accept(data)
         session = session_of(data)
         assert socket.events == [
-            ("log", log_event(data, session, f"{expected}")),
-            ("response", {"response": f"Run not started: {expected}", "session": session}),
+            ("log", log_event(data, session, f"Run not started: {expected}")),
+            ("response", {"error": True, "session": session}),
         ]
         seen["config" if expected.startswith("Config JSON") else "payload"] += 1
 

@@ -1,8 +1,11 @@
 """Fixtures for the reliability tests: a fresh stack per test from template.yaml on LocalStack, an
 emulator per test with its own knobs, and the adapter as separate processes that the tests kill.
 
-The job queue's visibility timeout is cut to a few seconds (workers read it at start and extend at
-half of it), so a job whose worker died comes back in seconds instead of minutes.
+Each stack is deployed as a user deploys it for container workers (ComputeMode=none, so the job
+queue's visibility is WorkerVisibilitySeconds' default, 120 s), with the fewest receives allowed
+before the dead-letter queue. The visibility is then cut to a few seconds on the queue itself
+(workers read it at start and extend at half of it), so a job whose worker was killed comes back in
+seconds: with 120 s, each kill would add two minutes (the poison job alone six, past its timeout).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from infra.processes import AdapterProcesses, adapter_env, adapter_processes
 from infra.stack import StackOutputs, temporary_stack
 
 MODEL = "tests.reliability.poison_model"
-PARAMETERS = {"FunctionTimeoutSeconds": "10", "MaxReceiveCount": "3"}
+PARAMETERS = {"MaxReceiveCount": "3"}
 VISIBILITY_SECONDS = 8
 
 
@@ -112,15 +115,17 @@ def cluster(
     workers: int,
     concurrency: int = 1,
     grace: float = 10.0,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Cluster]:
-    """A listener and `workers` workers running the poison-aware model; all stopped on exit."""
+    """A listener and `workers` workers running the poison-aware model; all stopped on exit.
+    `env` adds to or overrides the adapter's environment."""
     env = adapter_env(
         stack,
         emulator.base_url,
         demo_data.PLUGIN_ID,
         demo_data.PLUGIN_SECRET,
         local_aws_env(localstack),
-        {"ANGO_BATCH_MODEL": MODEL, "ANGO_BATCH_PROGRESS_INTERVAL_SECONDS": "1"},
+        {"ANGO_BATCH_MODEL": MODEL, "ANGO_BATCH_PROGRESS_INTERVAL_SECONDS": "1", **(env or {})},
     )
     with adapter_processes(env, log_dir) as processes:
         started = Cluster(processes, emulator, concurrency, grace)

@@ -106,8 +106,10 @@ def _refused_run(emulator: EmulatorControl, api_key: str, **overrides: Any) -> s
         ],
         config_json=overrides.get("config_json"),
     )
-    response: str = emulator.wait_for_response(session, timeout=30)["responses"][0]["response"]
-    return response
+    state = emulator.wait_for_response(session, timeout=30)
+    assert state["responses"] == [{"error": True, "session": session}]  # Hub's form for a failed run
+    errors = [log["msg"] for log in state["logs"] if log["level"] == "ERROR"]
+    return str(errors[0]) if errors else ""
 
 
 def _wait_for_log(emulator: EmulatorControl, session: str, text: str, timeout: float = 60) -> None:

@@ -108,15 +108,22 @@ CONFIG_TEXTS = st.one_of(
 # -- plugin payloads -------------------------------------------------------------------------------
 
 _ID = st.text(st.characters(codec="utf-8"), min_size=1, max_size=200)
-_CLASS_MAPPING = st.fixed_dictionaries({"schemaId": _ID, "modelClass": st.sampled_from(["Face", "Car", "x"])})
+# Hub may leave a class unmapped with a null or empty schemaId, and send null for optional fields.
+_CLASS_MAPPING = st.fixed_dictionaries(
+    {"schemaId": _ID | st.none() | st.just(""), "modelClass": st.sampled_from(["Face", "Car", "x"])}
+)
+# Mostly keys as Hub issues them (visible ASCII), some with anything a key must not hold.
+_API_KEY = st.text(
+    st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=1000
+) | st.text(st.characters(codec="utf-8"), min_size=1, max_size=1000)
 VALID_FIELDS = {
     "projectId": _ID,
-    "apiKey": st.text(st.characters(codec="utf-8"), min_size=1, max_size=1000),
+    "apiKey": _API_KEY,
     "session": _ID,
-    "orgId": SAFE_TEXT,
-    "runBy": SAFE_TEXT,
+    "orgId": SAFE_TEXT | st.none(),
+    "runBy": SAFE_TEXT | st.none(),
     "categorySchema": st.none() | st.lists(_CLASS_MAPPING, max_size=4),
-    "batches": st.lists(SAFE_TEXT, max_size=4),
+    "batches": st.lists(SAFE_TEXT, max_size=4) | st.none(),
     "configJSON": st.none() | CONFIG_TEXTS,
 }
 REQUIRED = ("projectId", "apiKey", "session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from typing import Any
 
@@ -35,7 +36,7 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
-RUN_LIMITS = {"job_size": (1, 500, 48), "batch_size": (1, 256, 8), "import_batch_size": (1, 500, 100)}
+RUN_LIMITS = {"job_size": (1, 500, 128), "batch_size": (1, 256, 8), "import_batch_size": (1, 500, 128)}
 
 
 def test_plugin_payloads_are_parsed_or_refused_with_payload_error():
@@ -148,14 +149,16 @@ def assert_run_within_limits(data: Any, run: PluginRun) -> None:
     assert len(json.dumps(data)) <= MAX_PAYLOAD_BYTES
     for key, longest in (("projectId", 200), ("apiKey", 1000), ("session", 200)):
         assert getattr(run, key) == data[key] and 1 <= len(data[key]) <= longest
-    for key in ("orgId", "runBy"):
-        assert getattr(run, key) == data.get(key, "") and len(getattr(run, key)) <= 200
-    assert run.batches == data.get("batches", []) and len(run.batches) <= 1000
+    assert re.fullmatch(r"[\x21-\x7e]+", run.apiKey)  # a key that can travel in a header, nothing else
+    for key in ("orgId", "runBy"):  # null means left out
+        assert getattr(run, key) == (data.get(key) or "") and len(getattr(run, key)) <= 200
+    assert run.batches == (data.get("batches") or []) and len(run.batches) <= 1000
     assert all(isinstance(batch, str) and len(batch) <= 200 for batch in run.batches)
     if run.categorySchema is not None:
         assert len(run.categorySchema) <= 1000
         for entry in run.categorySchema:
-            assert 1 <= len(entry.schemaId) <= 200 and 1 <= len(entry.modelClass) <= 200
+            assert len(entry.schemaId) <= 200 and 1 <= len(entry.modelClass) <= 200
+        assert all(entry.schemaId for entry in run.mapped_classes())
     assert run.configJSON == data.get("configJSON") and len(run.configJSON or "") <= 64 * 1024
     json.dumps(run.model_dump(), ensure_ascii=False).encode("utf-8")  # every accepted text is UTF-8
 
@@ -165,7 +168,8 @@ def assert_config_within_limits(text: str | None, config: RunConfig, model_confi
     if raw:
         assert len(text.encode("utf-8")) <= MAX_CONFIG_JSON_BYTES  # type: ignore[union-attr]
     assert isinstance(raw, dict) and depth(raw) <= MAX_CONFIG_DEPTH
-    assert set(raw) <= {"job_size", "batch_size", "import_batch_size", "model"}
+    assert set(raw) <= {"job_size", "batch_size", "import_batch_size", "existing", "model"}
+    assert raw.get("existing", "skip") in ("skip", "add") and config.existing == raw.get("existing", "skip")
     for key, (low, high, default) in RUN_LIMITS.items():
         value = raw.get(key, default)
         assert type(value) is int and low <= value <= high  # not a bool, a float or a string

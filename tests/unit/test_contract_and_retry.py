@@ -30,10 +30,10 @@ def test_jobs_round_trip_and_malformed_bodies_fail_at_the_door():
 
 
 def test_chunking_respects_job_size_and_the_message_budget():
-    small = list(_chunk("r", assets(120), 50))
+    small = list(_chunk("r", 7, assets(120), 50))
     assert [len(j.assets) for j in small] == [50, 50, 20]
-    assert [j.job_id for j in small] == ["000000", "000001", "000002"]
-    big = list(_chunk("r", assets(100, url_length=2000), 100))
+    assert [j.job_id for j in small] == ["000007", "000008", "000009"]  # numbered on from the cursor
+    big = list(_chunk("r", 0, assets(100, url_length=2000), 100))
     assert sum(len(j.assets) for j in big) == 100
     assert all(len(dump_message(j).encode()) <= MAX_MESSAGE_BYTES for j in big)
 

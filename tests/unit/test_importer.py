@@ -13,7 +13,7 @@ from handler.importer import _import_chunk, import_labeled, landed_objects
 from handler.job import AssetRef
 from handler.ledger import ImportRecord
 from handler.prelabels import AssetLabels
-from handler.retry import RetryPolicy, TransientError
+from handler.retry import HubBusyError, RetryPolicy, TransientError
 from handler.tally import JobTally
 
 pytestmark = pytest.mark.unit
@@ -44,8 +44,10 @@ class ScriptedHub:
                 self.stored.setdefault(asset_id, set()).update(o["objectId"] for o in item["objects"])
         if outcome == "5xx after apply":
             raise TransientError("HTTP 502")
-        if outcome == "429":
-            raise TransientError("HTTP 429", retry_after=0, maybe_applied=False)
+        if outcome == "429":  # as handler/ango.py raises it: paced, costs no attempt
+            raise TransientError("HTTP 429", retry_after=0, maybe_applied=False, throttled=True)
+        if outcome == "503":
+            raise TransientError("HTTP 503")
         if outcome == "400":
             raise AngoError(400, "bad item")
         return {}
@@ -72,10 +74,24 @@ def test_a_429_is_retried_without_looking() -> None:
 
 
 def test_attempts_are_bounded() -> None:
-    hub = ScriptedHub(["429"] * 4)
+    hub = ScriptedHub(["503"] * 4)
     with pytest.raises(TransientError):
         _import_chunk(hub, "p", RUN, [_labeled("a")], POLICY, sleep=lambda _: None)  # type: ignore[arg-type]
     assert len(hub.sent) == POLICY.attempts
+
+
+def test_429s_cost_no_attempt_and_are_waited_out() -> None:
+    hub = ScriptedHub(["429"] * 10 + ["ok"])
+    _import_chunk(hub, "p", RUN, [_labeled("a")], POLICY, sleep=lambda _: None)  # type: ignore[arg-type]
+    assert len(hub.sent) == 11 and hub.stored == {"a": {f"{RUN}-a-0"}} and hub.looks == 0
+
+
+def test_429s_past_the_patience_hand_the_job_back() -> None:
+    hub = ScriptedHub(["429"] * 1000)
+    impatient = RetryPolicy(attempts=4, base_delay=0, max_delay=0, throttle_patience=0)
+    with pytest.raises(HubBusyError):
+        _import_chunk(hub, "p", RUN, [_labeled("a")], impatient, sleep=lambda _: None)  # type: ignore[arg-type]
+    assert len(hub.sent) == 1 and not hub.stored
 
 
 def test_a_permanent_refusal_is_raised_at_once() -> None:

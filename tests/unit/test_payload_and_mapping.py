@@ -71,7 +71,7 @@ def test_session_of_survives_broken_payloads():
 
 
 def test_mapping_resolves_each_class_to_its_tool():
-    targets = resolve_targets(parse_plugin_run(payload()).categorySchema, PROJECT, SPEC)
+    targets = resolve_targets(parse_plugin_run(payload()).mapped_classes(), PROJECT, SPEC)
     assert [(t.model_class, t.schema_id, t.tool) for t in targets] == [("Face", "box1", "bounding-box")]
 
 
@@ -80,6 +80,8 @@ def test_mapping_resolves_each_class_to_its_tool():
     [
         (None, "complete class mapping"),
         ([], "complete class mapping"),
+        ([{"schemaId": None, "modelClass": "Face"}], "complete class mapping"),
+        ([{"schemaId": "", "modelClass": "Face"}], "complete class mapping"),
         ([{"schemaId": "box1", "modelClass": "Cat"}], "no class 'Cat'"),
         ([{"schemaId": "nope", "modelClass": "Face"}], "not a labeling tool"),
         ([{"schemaId": "cls1", "modelClass": "Face"}], "not a labeling tool"),
@@ -88,4 +90,30 @@ def test_mapping_resolves_each_class_to_its_tool():
 )
 def test_bad_mapping_is_refused_with_a_clear_message(mapping, fragment):
     with pytest.raises(MappingError, match=fragment):
-        resolve_targets(parse_plugin_run(payload(categorySchema=mapping)).categorySchema, PROJECT, SPEC)
+        resolve_targets(parse_plugin_run(payload(categorySchema=mapping)).mapped_classes(), PROJECT, SPEC)
+
+
+def test_null_or_missing_optional_fields_mean_their_defaults():
+    for absent in ({}, {"batches": None, "orgId": None, "runBy": None, "configJSON": None}):
+        fields = payload(**absent)
+        for key in ("batches", "orgId", "runBy", "configJSON"):
+            if key not in absent:
+                fields.pop(key)
+        run = parse_plugin_run(fields)
+        assert (run.batches, run.orgId, run.runBy, run.configJSON) == ([], "", "", None)
+
+
+def test_a_class_left_unmapped_is_dropped_not_refused():
+    mapping = [{"schemaId": None, "modelClass": "Face"}, {"schemaId": "", "modelClass": "Face"}]
+    run = parse_plugin_run(payload(categorySchema=[*mapping, {"schemaId": "box1", "modelClass": "Face"}]))
+    assert [(m.schemaId, m.modelClass) for m in run.mapped_classes()] == [("box1", "Face")]
+
+
+@pytest.mark.parametrize(
+    "key", ["abc\r\nX-Injected: 1", "has space", "tab\tkey", "ключ", "k" * 1001, "", "nul\x00"]
+)
+def test_a_key_that_cannot_be_a_key_is_refused_without_echoing_it(key):
+    with pytest.raises(PayloadError) as refused:
+        parse_plugin_run(payload(apiKey=key))
+    assert "apiKey" in str(refused.value)
+    assert not key or key not in str(refused.value)

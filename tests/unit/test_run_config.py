@@ -17,7 +17,7 @@ def test_default_config_round_trips_and_is_what_plugin_info_prints():
 
 def test_empty_config_means_defaults():
     config, model_config = parse_config_json("", SPEC)
-    assert config.job_size == 48
+    assert (config.job_size, config.import_batch_size, config.existing) == (128, 128, "skip")
     assert model_config.model_dump()["min_neighbors"] == 5
 
 

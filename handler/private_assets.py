@@ -1,0 +1,50 @@
+"""Reading assets kept in private storage (Ango's own, or a private bucket), per job.
+
+Hub lists such an asset by its plain URL, which answers 401/403; Hub signs it on request
+(`GET /v2/getSignedUrl`). Signing costs a Hub call per asset and signed URLs expire, so a URL is
+signed only when needed, just before its download: after its host refused a plain read, or at once
+for a host that refused one earlier in this job. The signed URL goes through the same download
+guard and is never logged, stored or queued: its query is a credential.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from handler.ango import AngoError
+from handler.assets import AssetDeniedError, AssetError, AssetFetcher
+from handler.job import AssetRef
+from handler.model import Image
+
+Signer = Callable[[str], str]  # plain asset URL -> signed URL
+
+
+class AssetReader:
+    def __init__(self, fetcher: AssetFetcher, sign: Signer) -> None:
+        self._fetcher, self._sign = fetcher, sign
+        self._private_hosts: set[str] = set()
+        self._lock = threading.Lock()
+
+    def read_image(self, asset: AssetRef) -> Image:
+        return self._fetcher.decode(self.read(asset.data_url))
+
+    def read(self, url: str) -> bytes:
+        host = urlsplit(url).hostname or ""
+        with self._lock:
+            known_private = host in self._private_hosts
+        if not known_private:
+            try:
+                return self._fetcher.download(url)
+            except AssetDeniedError:
+                with self._lock:
+                    self._private_hosts.add(host)
+        return self._fetcher.download(self._signed(url))
+
+    def _signed(self, url: str) -> str:
+        try:
+            return self._sign(url)
+        except AngoError as exc:
+            # Hub's message may quote the URL; the status is enough to act on.
+            raise AssetError(f"private asset: Ango Hub did not sign its URL (HTTP {exc.status})") from None

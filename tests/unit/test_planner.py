@@ -1,0 +1,226 @@
+"""Planning against an in-memory Hub: batch selection, task status, reruns, census, streaming and
+resuming. The fakes keep Hub's documented semantics: the assets listing's `batches` filter means
+"in all", the tasks lookup by externalId spans the whole project."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from handler.ango import PAGE_LIMIT, AssetPage, TaskState
+from handler.deps import Deps
+from handler.job import InferJob, PlanJob, RunPlanned
+from handler.ledger import ClassTarget, PlanCursor, RunPlan, RunRecord
+from handler.planner import plan_run
+from handler.settings import Settings
+
+pytestmark = pytest.mark.unit
+
+
+def asset(n: int, batches=(), status="TODO", prelabeled=False, external_id=None, data=True) -> dict[str, Any]:
+    return {
+        "_id": f"a{n}",
+        "externalId": external_id or f"img{n}.jpg",
+        "data": f"https://files/{n}.jpg" if data else None,
+        "batches": list(batches),
+        "status": status,
+        "isPreLabeled": prelabeled,
+    }
+
+
+class FakeHub:
+    def __init__(self, assets: list[dict[str, Any]], fail_on_page: int | None = None) -> None:
+        self.assets, self.fail_on_page = assets, fail_on_page
+        self.pages_read: list[tuple[str | None, int]] = []
+
+    def asset_page(self, project_id: str, page: int, batch: str | None) -> AssetPage:
+        if page == self.fail_on_page:
+            raise KeyboardInterrupt("killed mid-listing")  # not an error the planner handles
+        self.pages_read.append((batch, page))
+        chosen = [a for a in self.assets if batch is None or batch in a["batches"]]
+        start = (page - 1) * PAGE_LIMIT
+        shown = [{k: a[k] for k in ("_id", "externalId", "data", "batches")} for a in chosen]
+        return AssetPage(assets=shown[start : start + PAGE_LIMIT], total=len(chosen))
+
+    def task_states(self, project_id: str, external_ids: list[str]) -> list[TaskState]:
+        assert len(set(external_ids)) <= PAGE_LIMIT
+        return [
+            TaskState(a["_id"], a["externalId"], a["status"], a["isPreLabeled"], tuple(a["batches"]))
+            for a in self.assets
+            if a["externalId"] in external_ids
+        ]
+
+
+class MemoryLedger:
+    def __init__(self) -> None:
+        self.plan: RunPlan | None = None
+        self.cursor: PlanCursor | None = None
+
+    def decrypt_api_key(self, run: RunRecord) -> str:
+        return "the-key"
+
+    def load_plan(self, run_id: str) -> RunPlan | None:
+        return self.plan
+
+    def save_plan(self, run_id: str, plan: RunPlan) -> None:
+        self.plan = plan
+
+    def load_plan_cursor(self, run_id: str) -> PlanCursor | None:
+        return self.cursor
+
+    def save_plan_cursor(self, run_id: str, cursor: PlanCursor) -> None:
+        self.cursor = cursor
+
+
+class MemoryQueue:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    def send(self, message: Any, delay_seconds: int = 0) -> None:
+        self.messages.append(message)
+
+    def send_many(self, messages: Any) -> int:
+        self.messages.extend(messages)
+        return len(self.messages)
+
+
+def run_record(batches=(), **config: Any) -> RunRecord:
+    return RunRecord(
+        run_id="run1",
+        session="s",
+        plugin_id="p",
+        project_id="proj",
+        org_id="o",
+        run_by="u",
+        batches=tuple(batches),
+        targets=(ClassTarget(model_class="Face", schema_id="box", tool="bounding-box"),),
+        config=config,
+        api_key_ciphertext="x",
+        accepted_at=0.0,
+    )
+
+
+@contextmanager
+def planning(hub: FakeHub, slice_seconds: float = 60.0) -> Iterator[Deps]:
+    deps = Deps(
+        settings=Settings(ANGO_BATCH_PLAN_SLICE_SECONDS=slice_seconds),
+        ledger=MemoryLedger(),  # type: ignore[arg-type]
+        jobs=MemoryQueue(),  # type: ignore[arg-type]
+        status=MemoryQueue(),  # type: ignore[arg-type]
+        fetcher=None,  # type: ignore[arg-type]
+        model_factory=None,  # type: ignore[arg-type]
+        ango=lambda key: hub,  # type: ignore[arg-type,return-value]
+    )
+    yield deps
+
+
+def planned(deps: Deps) -> tuple[list[InferJob], RunPlanned]:
+    jobs = [m for m in deps.jobs.messages if isinstance(m, InferJob)]  # type: ignore[attr-defined]
+    (event,) = deps.status.messages  # type: ignore[attr-defined]
+    assert isinstance(event, RunPlanned)
+    return jobs, event
+
+
+def asset_ids(jobs: list[InferJob]) -> list[str]:
+    return [a.asset_id for job in jobs for a in job.assets]
+
+
+def test_several_batches_mean_any_of_them_each_asset_once():
+    hub = FakeHub([asset(1, ["X"]), asset(2, ["Y"]), asset(3, ["X", "Y"]), asset(4, ["Z"]), asset(5)])
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(batches=["X", "Y"]), deps)
+        jobs, event = planned(deps)
+    assert sorted(asset_ids(jobs)) == ["a1", "a2", "a3"]
+    assert event.total_assets == 3 and event.skipped == {}
+
+
+def test_only_todo_tasks_are_queued_the_rest_counted_by_status():
+    hub = FakeHub([asset(1), asset(2, status="COMPLETED"), asset(3, status="IN_PROGRESS"), asset(4)])
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        jobs, event = planned(deps)
+    assert asset_ids(jobs) == ["a1", "a4"]
+    assert event.skipped == {"status COMPLETED": 1, "status IN_PROGRESS": 1}
+    assert event.total_assets == 4
+
+
+@pytest.mark.parametrize(("existing", "queued"), [("skip", ["a1"]), ("add", ["a1", "a2"])])
+def test_assets_already_prelabeled_are_skipped_unless_asked(existing: str, queued: list[str]):
+    hub = FakeHub([asset(1), asset(2, prelabeled=True)])
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(existing=existing), deps)
+        jobs, event = planned(deps)
+    assert asset_ids(jobs) == queued
+    assert event.skipped == ({"already pre-labeled": 1} if existing == "skip" else {})
+
+
+def test_an_external_id_shared_anywhere_in_the_project_is_addressed_by_url():
+    hub = FakeHub([asset(1, ["X"], external_id="dup.jpg"), asset(2, ["W"], external_id="dup.jpg"), asset(3, ["X"])])
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(batches=["X"]), deps)
+        jobs, _ = planned(deps)
+    assert {a.asset_id: a.address_by_url for job in jobs for a in job.assets} == {"a1": True, "a3": False}
+
+
+def test_an_asset_without_a_data_url_fails_alone():
+    hub = FakeHub([asset(1), asset(2, data=False)])
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        jobs, event = planned(deps)
+    assert asset_ids(jobs) == ["a1"]
+    assert event.failed == 1 and event.failures[0].external_id == "img2.jpg"
+
+
+def test_the_first_job_leaves_after_the_first_page():
+    hub = FakeHub([asset(n) for n in range(250)])
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(job_size=128), deps)
+        jobs, event = planned(deps)
+    assert [len(job.assets) for job in jobs] == [100, 128, 22]
+    assert [job.job_id for job in jobs] == ["000000", "000001", "000002"]
+    assert asset_ids(jobs) == [f"a{n}" for n in range(250)] and event.total_jobs == 3
+
+
+def test_a_killed_plan_job_resumes_from_its_last_page():
+    assets = [asset(n) for n in range(450)]
+    with planning(FakeHub(assets, fail_on_page=4)) as deps:
+        with pytest.raises(KeyboardInterrupt):
+            plan_run(PlanJob(run_id="run1"), run_record(job_size=64), deps)
+        sent_before = list(deps.jobs.messages)  # type: ignore[attr-defined]
+        again = FakeHub(assets)
+        deps.ango = lambda key: again  # type: ignore[assignment,return-value]
+        plan_run(PlanJob(run_id="run1"), run_record(job_size=64), deps)
+        jobs, event = planned(deps)
+    assert again.pages_read == [(None, 4), (None, 5)]  # not from page 1
+    assert sent_before == jobs[: len(sent_before)]
+    assert asset_ids(jobs) == [f"a{n}" for n in range(450)]  # each once
+    assert event.total_assets == 450
+
+
+def test_a_plan_job_out_of_time_hands_on_to_a_fresh_message():
+    hub = FakeHub([asset(n) for n in range(300)])
+    with planning(hub, slice_seconds=1e-9) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        assert deps.jobs.messages == [PlanJob(run_id="run1")]  # type: ignore[attr-defined]
+        assert deps.status.messages == []  # type: ignore[attr-defined]
+
+
+def test_assets_shown_again_by_a_shifting_listing_are_taken_once():
+    assets = [asset(n) for n in range(200)]
+    hub = FakeHub(assets)
+    shift = hub.asset_page
+
+    def growing(project_id: str, page: int, batch: str | None) -> AssetPage:
+        if page == 2:  # three assets arrived at the front meanwhile: page 2 starts 3 earlier
+            hub.assets = [asset(1000 + n) for n in range(3)] + assets
+        return shift(project_id, page, batch)
+
+    hub.asset_page = growing  # type: ignore[method-assign]
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        jobs, _ = planned(deps)
+    ids = asset_ids(jobs)
+    assert len(ids) == len(set(ids))
