@@ -10,6 +10,7 @@ caller: an image whose size we cannot check is not decoded.
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 
 from PIL import Image, UnidentifiedImageError
@@ -20,6 +21,9 @@ FORMATS = "JPEG, PNG, WebP, TIFF, BMP, GIF, PNM or another format Pillow identif
 # The caller enforces its own cap on the declared size; Pillow's built-in bomb check would only
 # raise a warning or an error of its own for the same thing before we see the size.
 Image.MAX_IMAGE_PIXELS = None
+# `catch_warnings` swaps the process-wide filter list and puts back what it saw on entry: two
+# download threads inside it at once could leave "error" in force for the whole process.
+_WARNINGS_SWAP = threading.Lock()
 
 
 class UnsupportedImageError(Exception):
@@ -28,7 +32,7 @@ class UnsupportedImageError(Exception):
 
 def declared_size(data: bytes) -> Size:
     try:
-        with warnings.catch_warnings():
+        with _WARNINGS_SWAP, warnings.catch_warnings():
             warnings.simplefilter("error")  # a malformed header's warning is a refusal, not noise
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size

@@ -16,6 +16,7 @@ import boto3
 from handler.settings import Settings
 from infra import demo_data
 from infra.emulator.control import EmulatorControl
+from infra.processes import UNLIMITED_REQUESTS_PER_MINUTE
 from infra.stack import StackOutputs
 from listener.service import Listener
 
@@ -43,7 +44,8 @@ def measure_accept(emulator: EmulatorControl, stack: StackOutputs, options: Benc
                 demo_data.API_KEY,
                 category_schema=category_mapping(MODEL),
                 batches=[demo_data.BATCH_A_ID],
-                config_json=config_json(MODEL, options),
+                # "add": runs that skip pre-labeled assets refuse to overlap on one project.
+                config_json=config_json(MODEL, options, existing="add"),
             )
         wait_until(
             lambda: _queued(sqs, stack.job_queue_url) >= options.accept_runs, 120, "every plan job queued"
@@ -84,6 +86,8 @@ def _settings(emulator: EmulatorControl, stack: StackOutputs) -> Settings:
         ANGO_BATCH_JOB_DLQ_URL=stack.job_dlq_url,
         ANGO_BATCH_LEDGER_BUCKET=stack.ledger_bucket,
         ANGO_BATCH_KMS_KEY_ID=stack.kms_key_arn,
+        # As infra.processes.adapter_env: the emulator limits nothing here, so neither do we.
+        ANGO_REQUESTS_PER_MINUTE=float(UNLIMITED_REQUESTS_PER_MINUTE),
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 IMPORT_ENDPOINT = "POST /v2/import/labels"
 FILES_PREFIX = "GET /files/"
+HUB_PATH_PREFIX = "/v2/"
 EXIT_LINE = re.compile(r"aws calls: sqs=(\d+) s3=(\d+) kms=(\d+)")
 PROBE_DIR_ENV = "ANGO_BENCH_PROBE_DIR"
 PROBE_PATH = Path(__file__).resolve().parent / "aws_probe"
@@ -62,18 +63,28 @@ def exit_line_calls(log_text: str) -> dict[str, int] | None:
 class AngoCalls:
     imports: int
     downloads: int
-    other: int  # every other /v2 call: project, asset pages, plugin logs and responses
+    other: int  # every other /v2 call: project, asset and task pages, signed URLs
+    throttled: int = 0  # /v2 calls answered 429
+
+    @property
+    def hub(self) -> int:
+        """Every /v2 call the emulator served, whatever its answer: what Hub's rate limit counts."""
+        return self.imports + self.other
 
 
 def ango_calls(stats: Mapping[str, Mapping[str, int]]) -> AngoCalls:
-    """Split the emulator's request counts (all statuses) into imports, downloads and the rest."""
-    imports = downloads = other = 0
+    """Split the emulator's request counts (all statuses) into imports, downloads and other /v2 calls."""
+    imports = downloads = other = throttled = 0
     for endpoint, by_status in stats.items():
         n = sum(by_status.values())
         if endpoint == IMPORT_ENDPOINT:
             imports += n
         elif endpoint.startswith(FILES_PREFIX):
             downloads += n
-        else:
+            continue
+        elif endpoint.split(" ", 1)[-1].startswith(HUB_PATH_PREFIX):
             other += n
-    return AngoCalls(imports, downloads, other)
+        else:
+            continue
+        throttled += by_status.get("429", 0)
+    return AngoCalls(imports, downloads, other, throttled)

@@ -47,6 +47,11 @@ class CpuMeter:
         return CpuUse(busy / total if total else 0.0, cores)
 
 
+def other_cores(cpu: CpuUse, cpus: int) -> float:
+    """Cores that neither the measured processes nor the test bed used: other work on the machine."""
+    return max(0.0, cpu.machine_busy * cpus - sum(cpu.cores.values()))
+
+
 def emulator_pids() -> list[int]:
     """This process's emulator child (infra.emulator.process starts one at a time here)."""
     parent = os.getpid()

@@ -49,6 +49,22 @@ def fresh_stack() -> Iterator[StackOutputs]:
         yield stack
 
 
+@dataclass(frozen=True)
+class Plugin:
+    """A Batch Model plugin registered at the emulator: each set of processes has its own, so that
+    a click reaches exactly the set it is meant for while the others stay connected."""
+
+    id: str
+    secret: str
+
+
+def add_plugin(emulator: EmulatorControl, name: str) -> Plugin:
+    """Register plugin `bench-<name>` (kept across the emulator's resets)."""
+    plugin = Plugin(f"bench-{name}", f"bench-secret-{name}")
+    emulator.seed({"plugins": [{"id": plugin.id, "secret": plugin.secret}]})
+    return plugin
+
+
 @contextlib.contextmanager
 def bench_emulator(n_assets: int, latency_ms: float) -> Iterator[EmulatorControl]:
     """The emulator seeded with a benchmark project of `n_assets` in Batch A, with latency on every

@@ -71,13 +71,12 @@ class RssGrowth:
         return self.last_quarter_mb - self.first_quarter_mb
 
 
-def rss_growth(samples: Sequence[tuple[float, int, int]], start: float, end: float) -> RssGrowth | None:
-    """Max RSS in the first quarter of [start, end] against max RSS in its last quarter."""
-    inside = [(t, rss) for t, _, rss in samples if start <= t <= end]
-    quarter = (end - start) / 4
-    first = [rss for t, rss in inside if t <= start + quarter]
-    last = [rss for t, rss in inside if t >= end - quarter]
-    if not first or not last:
+def rss_drift(runs: Sequence[Sequence[tuple[float, int, int]]]) -> RssGrowth | None:
+    """Several runs' samples joined in order (the idle time between runs left out): the max RSS in
+    the first quarter of the samples against the max in the last quarter."""
+    joined = [rss for run in runs for _, _, rss in sorted(run)]
+    quarter = len(joined) // 4
+    if quarter == 0:
         return None
-    peak = max(rss for _, rss in inside)
-    return RssGrowth(max(first) / 1024, max(last) / 1024, peak / 1024, len(inside))
+    first, last = joined[:quarter], joined[-quarter:]
+    return RssGrowth(max(first) / 1024, max(last) / 1024, max(joined) / 1024, len(joined))

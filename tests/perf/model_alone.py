@@ -32,21 +32,27 @@ PAGE_LIMIT = 100
 
 
 @dataclass(frozen=True)
+class DecodedAssets:
+    images: dict[str, Image]  # by content hash
+    keys: list[str]  # each asset's content hash, in the run's order
+
+
+@dataclass(frozen=True)
 class AloneResult:
     timed_assets: int
     seconds: float
     cpu: CpuUse
-    expected_prelabeled: int  # over the whole project: assets with at least one mapped object
+    labeled: frozenset[str]  # content hashes of the images that get a pre-label
 
     @property
     def rate(self) -> float:
         return self.timed_assets / self.seconds
 
-
-@dataclass(frozen=True)
-class DecodedAssets:
-    images: dict[str, Image]  # by content hash
-    keys: list[str]  # each asset's content hash, in the run's order
+    def expected_prelabeled(self, assets: DecodedAssets, n_assets: int) -> int:
+        """Assets with a pre-label in a benchmark project of n_assets (which cycles one pool of
+        images, so a smaller project is a prefix of this one)."""
+        keys = assets.keys
+        return sum(1 for i in range(n_assets) if keys[i % len(keys)] in self.labeled)
 
 
 def load_assets(emulator: EmulatorControl) -> DecodedAssets:
@@ -76,7 +82,7 @@ def measure_model_alone(
     seconds, cpu = time.perf_counter() - started, meter.stop()
     targets = mapped_targets(category_schema, factory.spec)
     labeled = {key for key, image in images.items() if _labels_something(predictor, image, context, targets)}
-    return AloneResult(len(timed), seconds, cpu, sum(1 for key in keys if key in labeled))
+    return AloneResult(len(timed), seconds, cpu, frozenset(labeled))
 
 
 def _labels_something(

@@ -8,31 +8,66 @@ from pathlib import Path
 
 import cv2
 
-from .options import BenchOptions
+from handler.ango import PAGE_LIMIT
+
+from .options import MODELS, BenchOptions
+from .spread import DASH
 
 
 def setup_notes(options: BenchOptions) -> list[str]:
-    cpu = _cpu_model()
+    return _setup(options) + _definitions(options)
+
+
+def _setup(options: BenchOptions) -> list[str]:
+    sizes = ", ".join(f"{m} {options.assets_for(m)}" for m in MODELS if m in options.models)
+    slots = options.workers * options.concurrency
     return [
         f"Setup: {options.latency_ms:g} ms latency on every Ango REST call and every asset download "
-        f"(emulator); batch_size {options.batch_size}, job_size {options.job_size}, imports of up to 100 "
-        f"items; fixed-latency model {options.seconds_per_batch:g} s per batch; "
-        f"{options.concurrency} jobs at once per worker process; W = {options.workers}.",
-        f"Machine: {os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, OpenCV "
-        f"{cv2.__version__} with {cv2.getNumThreads()} threads; LocalStack, the emulator, the listener "
-        "and every worker or plugin share these CPUs.",
+        f"(emulator); batch_size {options.batch_size}, job_size {options.job_size} (one import call per "
+        f"job); fixed-latency model {options.seconds_per_batch:g} s per batch; {options.concurrency} jobs "
+        f"at once per worker process; W = {options.workers}, so (d) has {slots} job slots.",
+        f"Projects: {sizes} assets. For fixed-latency that is "
+        f"{_jobs(options.assets_for('fixed-latency'), options.job_size)} jobs, "
+        f"{_jobs(options.assets_for('fixed-latency'), options.job_size) / slots:g} per job slot of (d), "
+        "so that the work can spread over every slot. (b) runs on a project of its own of "
+        f"min(N, {options.stock_assets}) assets (the same images): the stock way is sequential, its "
+        "rate does not depend on the project's size, and it is the slowest mode by far.",
+        f"Rounds: every mode ran {options.rounds} times, interleaved ((a), (b), (c), (d), (e), then "
+        "again), each mode's processes started once and kept: the table's figures are medians, the "
+        f"spread (min{DASH}max) beside them; ratios are between medians, and a target is met only if the "
+        "medians meet it.",
+        f"(e) field limit: the emulator's rate limit on, {options.field_requests} calls per "
+        f"{options.field_window_s:g} s per API key (Hub's documented 100 a minute, scaled down to a "
+        f"shorter window), {options.workers} workers with ANGO_REQUESTS_PER_MINUTE={options.field_budget:g} "
+        f"(the product's default), on a project of {options.field_assets} assets. Every other row: "
+        "no limit at the emulator, and the adapter's budget raised to match (infra/processes.py).",
+    ]
+
+
+def _definitions(options: BenchOptions) -> list[str]:
+    return [
+        f"Machine: {os.cpu_count()} CPUs ({_cpu_model()}), Python {platform.python_version()}, OpenCV "
+        f"{cv2.__version__} with {cv2.getNumThreads()} threads; LocalStack, the emulators, every listener, "
+        "worker and plugin share these CPUs, and so does whatever else runs on the machine.",
         f"(a) times `predict` alone over the first min(N, {options.alone_max}) assets, decoded in memory "
         "beforehand, in batches of batch_size; its expected pre-label count covers all N.",
-        "Ango calls/asset: the emulator's request counts between click and answer; 'other' is the "
-        "project, asset pages and REST plugin logs/responses; downloads are the asset files.",
+        "Hub calls/asset: every /v2 call the emulator served between click and answer (imports, project, "
+        "asset and task pages, signed URLs), whatever its answer; 429s: those answered 429; downloads are "
+        "the asset files.",
         "SQS calls/asset: every SQS call that the listener and all workers began between click and "
         "answer, counted in those processes by tests/perf/aws_probe (a botocore wrapper on PYTHONPATH).",
         "CPU: the share of all CPUs busy during the run, and the CPUs used by the mode's own processes "
-        "(the model in this process for (a), the plugin for (b), listener + workers for (c)/(d)); the "
-        "notes split the rest between the emulator and LocalStack.",
+        "(the model in this process for (a), the plugin for (b), listener + workers for (c)/(d)/(e)); "
+        "the notes split the rest between the emulators, LocalStack and anything else.",
         "Peak RSS/process: the largest RSS any one worker (or the stock plugin) reached during the run, "
         "sampled every 0.2 s from /proc.",
     ]
+
+
+def _jobs(assets: int, job_size: int) -> int:
+    """Jobs the planner makes: the first page's assets leave at once, the rest in jobs of job_size."""
+    first = min(assets, PAGE_LIMIT)
+    return -(-first // job_size) + -(-(assets - first) // job_size)
 
 
 def _cpu_model() -> str:

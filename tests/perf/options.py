@@ -13,24 +13,33 @@ from handler.run_config import RunConfig
 from infra import demo_data
 
 MODELS = ("haar", "fixed-latency")
-# Sized so that `make bench` takes about 10-15 minutes on a 2-core machine: Haar is CPU-bound
-# (~30 assets/s there), the fixed-latency model sleeps (~80 assets/s per process at 16 per 0.2 s).
-DEFAULT_ASSETS = {"haar": 1200, "fixed-latency": 4000}
+# Sized for `make bench` to take about 15 minutes on a 2-core machine, three rounds of every mode.
+# The planner sends the first page (100 assets) as a job at once, then jobs of job_size (128):
+# fixed-latency's 4068 assets are 100 + 31 x 128, 32 jobs, two for each of the 8 x 2 slots of (d).
+# Haar (~40 assets/s on 2 cores): 740 = 100 + 5 x 128 assets, 6 jobs, about 20 s a run.
+DEFAULT_ASSETS = {"haar": 740, "fixed-latency": 4068}
 
 
 @dataclass(frozen=True)
 class BenchOptions:
     models: tuple[str, ...] = MODELS
     assets: dict[str, int] | None = None  # per model; None -> DEFAULT_ASSETS
+    rounds: int = 3  # every mode runs this many times, the modes interleaved
     workers: int = 8
     concurrency: int = 2  # jobs at once per worker process (`ango-batch work --concurrency`)
     latency_ms: float = 20.0  # per Ango REST call and per asset download
     batch_size: int = 16
-    job_size: int = 48
+    job_size: int = 128  # the product's default: one import call per job
     seconds_per_batch: float = 0.2  # the fixed-latency model's delay per batch
-    alone_max: int = 1000  # (a) is timed over at most this many assets
-    rss_assets: int = 5000  # 0 skips the RSS run
-    rss_model: str = "fixed-latency"
+    alone_max: int = 512  # (a) is timed over at most this many assets
+    stock_assets: int = 256  # (b) runs on a project of min(N, this): it is sequential, and slow
+    field_assets: int = 1124  # (e) the field limit's project (100 + 8 x 128); 0 skips (e)
+    field_requests: int = 20  # the emulator's limit per API key: this many calls...
+    field_window_s: float = 12.0  # ...per this sliding window (20 per 12 s = Hub's 100 a minute)
+    field_budget: float = 100.0  # ANGO_REQUESTS_PER_MINUTE of (e): the product's default
+    first_label_assets: tuple[int, int] = (100, 10_000)  # click -> 1st pre-label, small vs big
+    first_label_runs: int = 3  # 0 skips it
+    rss_model: str = "fixed-latency"  # RSS drift: its (c) worker over every (c) run
     accept_assets: int = 100_000  # 0 skips the listener accept measurement
     accept_runs: int = 200
     # `ango-batch work --grace`. The worker derives its idle long poll from it (handler/worker.py),
@@ -44,13 +53,20 @@ class BenchOptions:
     def assets_for(self, model: str) -> int:
         return (self.assets or DEFAULT_ASSETS)[model]
 
+    def stock_assets_for(self, model: str) -> int:
+        return min(self.assets_for(model), self.stock_assets)
+
 
 QUICK = {
     "assets": 16,
+    "rounds": 2,
     "workers": 2,
     "latency_ms": 5.0,
     "job_size": 4,
-    "rss_assets": 64,
+    "stock_assets": 16,
+    "field_assets": 16,
+    "first_label_assets": (16, 400),
+    "first_label_runs": 1,
     "accept_assets": 1000,
     "accept_runs": 20,
     "worker_grace": 2.0,
@@ -68,15 +84,21 @@ def parse_options(argv: list[str] | None = None) -> BenchOptions:
         raise SystemExit(f"--rss-model takes one of {','.join(MODELS)}")
     values: dict[str, Any] = dict(QUICK) if args.quick else {}
     values.update({name: getattr(args, name) for name in _FLAGS if getattr(args, name) is not None})
+    if args.first_label_assets is not None:
+        small, big = (int(n) for n in args.first_label_assets.split(","))
+        values["first_label_assets"] = (small, big)
     count = values.pop("assets", None)
     options = replace(
         BenchOptions(models=models, rss_model=args.rss_model, quick=args.quick, out=Path(args.out)), **values
     )
+    if options.rounds < 1:
+        raise SystemExit("--rounds must be at least 1")
     return options if count is None else replace(options, assets=dict.fromkeys(MODELS, int(count)))
 
 
 _FLAGS = (
     "assets",
+    "rounds",
     "workers",
     "concurrency",
     "latency_ms",
@@ -84,7 +106,12 @@ _FLAGS = (
     "job_size",
     "seconds_per_batch",
     "alone_max",
-    "rss_assets",
+    "stock_assets",
+    "field_assets",
+    "field_requests",
+    "field_window_s",
+    "field_budget",
+    "first_label_runs",
     "accept_assets",
     "accept_runs",
     "worker_grace",
@@ -99,17 +126,24 @@ def _parser() -> argparse.ArgumentParser:
         description="Throughput and overheads of the adapter against the stock BatchModelPlugin.",
     )
     add = parser.add_argument
-    add("--assets", type=int, help="assets per model (default: haar 1200, fixed-latency 4000)")
-    add("--workers", type=int, help="W, worker processes of the many-workers run (default 8)")
+    add("--assets", type=int, help="assets per model (default: haar 740, fixed-latency 4068)")
+    add("--rounds", type=int, help="runs of every mode, interleaved a, b, c, d, (e), a, ... (default 3)")
+    add("--workers", type=int, help="W, worker processes of the many-workers runs (default 8)")
     add("--concurrency", type=int, help="jobs at once per worker process (default 2)")
     add("--latency-ms", type=float, help="latency of every REST call and download (default 20)")
     add("--models", default=",".join(MODELS), help="comma-separated: haar,fixed-latency")
     add("--batch-size", type=int, help="images per model call (default 16)")
-    add("--job-size", type=int, help="assets per queued job (default 48)")
+    add("--job-size", type=int, help="assets per queued job (default 128)")
     add("--seconds-per-batch", type=float, help="the fixed-latency model's delay (default 0.2)")
-    add("--alone-max", type=int, help="(a) is timed over at most this many assets (default 1000)")
-    add("--rss-assets", type=int, help="assets of the 1-worker RSS run (default 5000); 0 skips it")
-    add("--rss-model", default="fixed-latency", help="model of the RSS run (default fixed-latency)")
+    add("--alone-max", type=int, help="(a) is timed over at most this many assets (default 512)")
+    add("--stock-assets", type=int, help="(b) runs on min(N, this) assets (default 256)")
+    add("--field-assets", type=int, help="assets of the field-limit runs (e) (default 1124); 0 skips")
+    add("--field-requests", type=int, help="(e): the emulator's calls per key per window (default 20)")
+    add("--field-window-s", type=float, help="(e): the emulator's sliding window (default 12 s)")
+    add("--field-budget", type=float, help="(e): ANGO_REQUESTS_PER_MINUTE (default 100, the product's)")
+    add("--first-label-assets", help="click -> 1st pre-label: SMALL,BIG project sizes (100,10000)")
+    add("--first-label-runs", type=int, help="runs of each of those (default 3); 0 skips")
+    add("--rss-model", default="fixed-latency", help="model whose (c) worker's RSS drift is judged")
     add("--accept-assets", type=int, help="project size for listener accept times (100000); 0 skips")
     add("--accept-runs", type=int, help="runs fired at that project (default 200)")
     add("--worker-grace", type=float, help="each worker's --grace (default 60, the product's own)")
@@ -126,11 +160,13 @@ def category_mapping(model: str) -> list[dict[str, str]]:
     return [{"schemaId": demo_data.FACE_SCHEMA_ID, "modelClass": model_class}]
 
 
-def config_json(model: str, options: BenchOptions) -> str:
+def config_json(model: str, options: BenchOptions, existing: str = "skip") -> str:
     """The run's Config JSON, shared by the stock plugin and the product."""
     spec = load_model_factory(model).spec
     settings = dict(spec.default_config)
     if model == "fixed-latency":
         settings["seconds_per_batch"] = options.seconds_per_batch
-    config = RunConfig(job_size=options.job_size, batch_size=options.batch_size, model=settings)
+    config = RunConfig(
+        job_size=options.job_size, batch_size=options.batch_size, existing=existing, model=settings
+    )
     return json.dumps(config.model_dump())

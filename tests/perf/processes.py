@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 POLL_SECONDS = 0.1
+_STARTED = time.monotonic()
 
 
 def stop_all(processes: Sequence[subprocess.Popen[Any]], grace: float) -> None:
@@ -34,3 +36,8 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} not after {timeout:.0f} s")
         time.sleep(POLL_SECONDS)
+
+
+def say(message: str) -> None:
+    """A progress line on stderr, with the minutes since the benchmark began."""
+    print(f"[bench {(time.monotonic() - _STARTED) / 60:4.1f} min] {message}", file=sys.stderr, flush=True)

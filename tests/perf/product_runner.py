@@ -1,5 +1,6 @@
-"""(c)/(d) The product as a user runs it: one `ango-batch listen` and W `ango-batch work` processes
-on the stack and the emulator; runs are clicked at the emulator and measured from outside."""
+"""(c)/(d)/(e) The product as a user runs it: one `ango-batch listen` and W `ango-batch work`
+processes on a stack of their own and a plugin of their own at the emulator, started once and
+clicked at again each round; every run is measured from outside."""
 
 from __future__ import annotations
 
@@ -15,25 +16,20 @@ from infra import demo_data
 from infra.emulator.control import EmulatorControl
 from infra.processes import AdapterProcesses, adapter_env
 from infra.stack import StackOutputs
+from listener.acceptance import run_id_for
 
 from .calls import AwsCalls, exit_line_calls, probe_calls, probe_env, probe_started, service_total
 from .cpu import CpuMeter, CpuUse
-from .environment import LocalAws
+from .environment import LocalAws, Plugin
 from .memory import RssSampler
 from .options import BenchOptions, category_mapping, config_json
-from .processes import stop_all, wait_until
-from .watch import RunWatch, click_and_wait
+from .processes import wait_until
+from .results import RunSample
+from .startup import StartTimes, start_times
+from .watch import Click, RunWatch, click_and_wait
 
-READY_TIMEOUT = 90.0
+READY_TIMEOUT = 120.0  # many processes start at once on few cores
 PROBE_SETTLE_SECONDS = 0.3  # the probe writes its counts every 0.1 s
-
-
-@dataclass(frozen=True)
-class ProductRun:
-    watch: RunWatch
-    sqs: AwsCalls  # SQS calls of the listener and the workers between click and answer
-    rss: RssSampler
-    cpu: CpuUse
 
 
 @dataclass
@@ -44,78 +40,108 @@ class ProductSession:
     model: str
     options: BenchOptions
     log_dir: Path
+    plugin: Plugin
+    workers: int
+    assets: int  # in the emulator's benchmark project
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. the field limit's Hub budget
     processes: AdapterProcesses = field(init=False)
     probe_dir: Path = field(init=False)  # the AWS call probe's counts, one file per process
-    exit_lines: dict[str, dict[str, int] | None] = field(default_factory=dict)
+    rss_runs: list[RssSampler] = field(default_factory=list)  # the workers' RSS, per run
+    sqs_ops: Counter[str] = field(default_factory=Counter)  # SQS calls per operation, every run
+    _beats: int = 0
 
     def __post_init__(self) -> None:
         self.probe_dir = self.log_dir / "aws-probe"
         self.probe_dir.mkdir(parents=True, exist_ok=True)
-        extra = {"ANGO_BATCH_MODEL": self.model, **probe_env(self.probe_dir, os.environ.get("PYTHONPATH"))}
+        probe = probe_env(self.probe_dir, os.environ.get("PYTHONPATH"))
+        extra = {"ANGO_BATCH_MODEL": self.model, **probe, **self.extra_env}
         env = adapter_env(
-            self.stack,
-            self.emulator.base_url,
-            demo_data.PLUGIN_ID,
-            demo_data.PLUGIN_SECRET,
-            self.aws.env,
-            extra,
+            self.stack, self.emulator.base_url, self.plugin.id, self.plugin.secret, self.aws.env, extra
         )
         self.processes = AdapterProcesses(env=env, log_dir=self.log_dir)
 
-    def start_listener(self) -> None:
-        beats = int(self.emulator.plugin(demo_data.PLUGIN_ID)["heartbeatCount"])
+    def start(self) -> None:
+        """Spawn the listener and every worker; `wait_ready` waits for them."""
+        self._beats = int(self.emulator.plugin(self.plugin.id)["heartbeatCount"])
         self.processes.start_listener()
-        try:
-            self.emulator.wait_for_plugin_live(demo_data.PLUGIN_ID, READY_TIMEOUT, min_beats=beats + 1)
-        except TimeoutError:
-            raise RuntimeError("the listener never went live:\n" + self._tail("listener")) from None
-
-    def scale_to(self, workers: int) -> None:
-        """Start workers until there are `workers`, and wait until each is polling the job queue."""
-        while len(self.processes.workers) < workers:
+        for _ in range(self.workers):
             self.processes.start_worker(concurrency=self.options.concurrency, grace=self.options.worker_grace)
+
+    def wait_ready(self) -> None:
+        """Until the listener is live at the emulator and every worker polls the job queue."""
+        try:
+            self.emulator.wait_for_plugin_live(self.plugin.id, READY_TIMEOUT, min_beats=self._beats + 1)
+        except TimeoutError:
+            raise RuntimeError("the listener never went live:\n" + self.tail("listener")) from None
         for n, worker in enumerate(self.processes.workers):
             try:
                 wait_until(partial(probe_started, self.probe_dir, worker.pid), READY_TIMEOUT, "polling")
             except TimeoutError:
-                log = self._tail(f"worker-{n}")
-                raise RuntimeError(f"worker-{n} never polled the job queue:\n{log}") from None
+                raise RuntimeError(
+                    f"worker-{n} never polled the job queue:\n{self.tail(f'worker-{n}')}"
+                ) from None
 
-    def run(self) -> ProductRun:
+    def click(self, knobs: dict[str, object] | None = None) -> Click:
+        mapping, config = category_mapping(self.model), config_json(self.model, self.options)
+        return Click(self.plugin.id, demo_data.BENCH_PROJECT_ID, mapping, config, knobs)
+
+    def run(self, knobs: dict[str, object] | None = None) -> RunSample:
+        """One click, measured: the run as the emulator saw it, SQS calls, RSS and CPU."""
         pids = [p.pid for p in self.processes.all()]
         before, meter = probe_calls(self.probe_dir, pids), CpuMeter(pids)
         with RssSampler([w.pid for w in self.processes.workers]) as rss:
-            watch = click_and_wait(
-                self.emulator,
-                demo_data.BENCH_PROJECT_ID,
-                category_mapping(self.model),
-                config_json(self.model, self.options),
-                self.options.run_timeout,
-            )
+            watch = click_and_wait(self.emulator, self.click(knobs), self.options.run_timeout)
             cpu = meter.stop()
             time.sleep(PROBE_SETTLE_SECONDS)
         self._check_alive()
         after = probe_calls(self.probe_dir, pids)
-        sqs = Counter({key: n for key, n in (after - before).items() if key[0] == "sqs"})
-        return ProductRun(watch, sqs, rss, cpu)
+        sqs: AwsCalls = Counter({key: n for key, n in (after - before).items() if key[0] == "sqs"})
+        self.sqs_ops.update({operation: n for (_, operation), n in sqs.items()})
+        self.rss_runs.append(rss)
+        return _sample(watch, self.assets, service_total(sqs, "sqs"), rss, cpu, self._start_times(watch))
 
-    def stop(self) -> None:
-        stop_all(self.processes.all(), self.options.stop_grace)
+    def _start_times(self, watch: RunWatch) -> StartTimes:
+        logs = [self.processes.log_text(f"worker-{n}") for n in range(len(self.processes.workers))]
+        slots = self.workers * self.options.concurrency
+        return start_times(logs, run_id_for(self.plugin.id, watch.session), watch.started_at, slots)
+
+    def exit_lines(self) -> dict[str, dict[str, int] | None]:
+        """Each process's own `aws calls:` exit line, once they have stopped."""
         names = ["listener"] + [f"worker-{n}" for n in range(len(self.processes.workers))]
-        self.exit_lines = {name: exit_line_calls(self.processes.log_text(name)) for name in names}
+        return {name: exit_line_calls(self.processes.log_text(name)) for name in names}
 
-    def _check_alive(self) -> None:
-        for name, process in self._named():
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}:\n{self._tail(name)}")
-
-    def _named(self) -> list[tuple[str, subprocess.Popen[bytes]]]:
-        named = [(f"worker-{n}", w) for n, w in enumerate(self.processes.workers)]
-        return ([("listener", self.processes.listener)] if self.processes.listener else []) + named
-
-    def _tail(self, name: str, lines: int = 30) -> str:
+    def tail(self, name: str, lines: int = 30) -> str:
         return "\n".join(self.processes.log_text(name).splitlines()[-lines:])
 
+    def _check_alive(self) -> None:
+        named = [("listener", self.processes.listener)] + [
+            (f"worker-{n}", w) for n, w in enumerate(self.processes.workers)
+        ]
+        for name, process in named:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.tail(name)}")
 
-def sqs_total(calls: AwsCalls) -> int:
-    return service_total(calls, "sqs")
+    def all_processes(self) -> list[subprocess.Popen[bytes]]:
+        return self.processes.all()
+
+
+def _sample(
+    watch: RunWatch, assets: int, sqs_calls: int, rss: RssSampler, cpu: CpuUse, start: StartTimes
+) -> RunSample:
+    return RunSample(
+        assets=assets,
+        seconds=watch.seconds,
+        prelabeled=watch.prelabeled,
+        duplicate_objects=watch.duplicate_objects,
+        failed_assets=watch.failed_assets,
+        import_calls=watch.calls.imports,
+        hub_calls=watch.calls.hub,
+        throttled=watch.calls.throttled,
+        downloads=watch.calls.downloads,
+        sqs_calls=sqs_calls,
+        peak_rss_mb=rss.peak_mb(),
+        first_label_s=watch.first_label_seconds,
+        cpu=cpu,
+        phases=watch.phases(),
+        start=start,
+    )

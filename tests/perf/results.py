@@ -1,10 +1,13 @@
-"""What each measurement produces: plain records that the report turns into the table."""
+"""What each measurement produces: one record per run, gathered per mode into the table's rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .cpu import CpuUse
+from .spread import Spread, spread
+from .startup import StartTimes
 
 MODE_ALONE = "(a) model alone"
 MODE_STOCK = "(b) stock BatchModelPlugin"
@@ -14,26 +17,29 @@ def mode_product(workers: int) -> str:
     return f"({'c' if workers == 1 else 'd'}) product, {workers} worker{'s' if workers > 1 else ''}"
 
 
-@dataclass(frozen=True)
-class ModeRow:
-    """One row of the table: one model, one way of running it."""
+def mode_field(workers: int) -> str:
+    return f"(e) field limit, {workers} workers"
 
-    model: str
-    mode: str
+
+@dataclass(frozen=True)
+class RunSample:
+    """One run of one mode. Counts are over the run, from click to answer."""
+
     assets: int
     seconds: float
-    expected_prelabeled: int | None = None
     prelabeled: int | None = None  # at the emulator, after the run
     duplicate_objects: int | None = None  # objects imported twice onto one asset
+    failed_assets: int | None = None  # as the run's final message says
     import_calls: int | None = None
-    other_ango_calls: int | None = None
+    hub_calls: int | None = None  # every /v2 call the emulator served, imports included
+    throttled: int | None = None  # 429s the emulator answered
     downloads: int | None = None
     sqs_calls: int | None = None
     peak_rss_mb: float | None = None
     first_label_s: float | None = None
     cpu: CpuUse | None = None  # the machine, and this mode's own processes
-    phases: str = ""  # where a run's time went
-    workers: int = 0
+    phases: str = ""  # where the run's time went
+    start: StartTimes | None = None  # where the product's fixed start went, from its logs
 
     @property
     def rate(self) -> float:
@@ -43,11 +49,32 @@ class ModeRow:
         return None if calls is None or not self.assets else calls / self.assets
 
 
+@dataclass
+class ModeRow:
+    """One row of the table: one model, one way of running it, every run of it."""
+
+    model: str
+    mode: str
+    workers: int = 0
+    expected_prelabeled: int | None = None
+    runs: list[RunSample] = field(default_factory=list)
+
+    def stat(self, value: Callable[[RunSample], float | None]) -> Spread | None:
+        return spread(value(run) for run in self.runs)
+
+    def per_asset(self, calls: Callable[[RunSample], int | None]) -> Spread | None:
+        return self.stat(lambda run: run.per_asset(calls(run)))
+
+    @property
+    def rate(self) -> Spread | None:
+        return self.stat(lambda run: run.rate)
+
+
 @dataclass(frozen=True)
 class RssRun:
     model: str
-    assets: int
-    seconds: float
+    assets: int  # through the one worker, over every run
+    runs: int
     first_quarter_mb: float
     last_quarter_mb: float
     peak_mb: float
@@ -68,12 +95,32 @@ class AcceptRun:
     enqueued_s: float  # first click to the last run's plan job on the queue
 
 
+@dataclass(frozen=True)
+class FirstLabel:
+    """Click -> first pre-label on a small and a big project, every run of each."""
+
+    small_assets: int
+    big_assets: int
+    small_s: list[float]
+    big_s: list[float]
+
+
 @dataclass
 class BenchResults:
     rows: list[ModeRow] = field(default_factory=list)
     rss: RssRun | None = None
     accept: AcceptRun | None = None
+    first_label: FirstLabel | None = None
     notes: list[str] = field(default_factory=list)
     sqs_breakdown: dict[str, dict[str, int]] = field(default_factory=dict)  # row label -> op -> calls
     exit_lines: dict[str, dict[str, int] | None] = field(default_factory=dict)  # process -> calls
     wall_seconds: float = 0.0
+    load_average: tuple[float, float] = (0.0, 0.0)  # 1-minute load at the start and at the end
+
+    def row(self, model: str, mode: str, workers: int = 0) -> ModeRow:
+        """The row of this model and mode, made on first use."""
+        for row in self.rows:
+            if row.model == model and row.mode == mode:
+                return row
+        self.rows.append(ModeRow(model, mode, workers))
+        return self.rows[-1]

@@ -1,4 +1,5 @@
-"""The benchmark end to end at smoke size: one model, 16 assets, 2 workers, 5 ms of latency."""
+"""The benchmark end to end at smoke size: one model, 16 assets, 2 workers, 5 ms of latency, two
+rounds of every mode."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ pytestmark = pytest.mark.integration
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ASSETS = 16
+ROUNDS = 2
 MODES = [
     "(a) model alone",
     "(b) stock BatchModelPlugin",
     "(c) product, 1 worker",
     "(d) product, 2 workers",
+    "(e) field limit, 2 workers",
 ]
 
 
@@ -27,9 +30,23 @@ def _table(text: str) -> list[list[str]]:
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
 
 
+def _median(text: str) -> float:
+    return float(text.split(" ", 1)[0])
+
+
 def test_quick_benchmark_fills_every_row_and_labels_every_asset(localstack: str, tmp_path: Path) -> None:
     out = tmp_path / "bench.md"
-    args = ["--quick", "--assets", str(ASSETS), "--workers", "2", "--latency-ms", "5"]
+    args = [
+        "--quick",
+        "--assets",
+        str(ASSETS),
+        "--workers",
+        "2",
+        "--latency-ms",
+        "5",
+        "--rounds",
+        str(ROUNDS),
+    ]
     args += ["--models", "fixed-latency", "--out", str(out)]
     done = subprocess.run(
         [sys.executable, "-m", "tests.perf.bench", *args],
@@ -44,20 +61,28 @@ def test_quick_benchmark_fills_every_row_and_labels_every_asset(localstack: str,
 
     header, _, *rows = _table(report)
     assert header == list(HEADER)
+    _check_rows(rows)
+
+    targets = [line for line in report.splitlines() if line.startswith("- ") and "**" in line]
+    assert len(targets) == 11
+    assert sum("**not measured**" in line for line in targets) == 1  # the Haar target: no Haar run
+    for name in ("listener accept p99", "worker RSS flat", "click → 1st pre-label", "Field limit (e)"):
+        assert name in report
+    assert "at commit " in report
+
+
+def _check_rows(rows: list[list[str]]) -> None:
+    cell = {name: HEADER.index(name) for name in HEADER}
     assert [row[1] for row in rows] == MODES
     for row in rows:
         assert len(row) == len(HEADER) and all(row), row
-        assert row[0] == "fixed-latency" and row[2] == str(ASSETS)
-        assert float(row[4]) > 0
+        assert row[0] == "fixed-latency" and row[cell["runs"]] == str(ROUNDS) and row[3] == str(ASSETS)
+        assert _median(row[cell["assets/s"]]) > 0
     assert rows[0][-1] == f"expects {ASSETS}"
     for row in rows[1:]:  # every asset pre-labeled once at the emulator, each downloaded once
-        assert row[-1] == f"{ASSETS} / {ASSETS}"
-        assert row[8] == "1.00"
-        assert float(row[6]) > 0 and row[11] != "n/a"
-    for row in rows[2:]:
-        assert float(row[9]) > 0 and float(row[10]) > 0  # SQS calls counted, worker RSS sampled
-
-    targets = [line for line in report.splitlines() if line.startswith("- ") and "**" in line]
-    assert len(targets) == 7
-    assert sum("**not measured**" in line for line in targets) == 1  # the Haar target: no Haar run
-    assert "listener accept p99" in report and "worker RSS flat" in report
+        assert row[-1].startswith(f"{ASSETS} / {ASSETS}")
+        assert row[cell["downloads/asset"]] == "1.00"
+        assert _median(row[cell["Hub calls/asset"]]) > 0 and row[cell["click → 1st pre-label (s)"]] != "n/a"
+    for row in rows[2:]:  # the product: SQS calls counted, worker RSS sampled, nothing failed
+        assert _median(row[cell["SQS calls/asset"]]) > 0 and _median(row[cell["peak RSS/process (MB)"]]) > 0
+        assert row[-1] == f"{ASSETS} / {ASSETS}, 0 failed"

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from .accept_run import percentile
 from .calls import ango_calls, exit_line_calls, probe_calls, service_total
-from .memory import rss_growth
+from .memory import rss_drift
+from .notes import _jobs
+from .results import ModeRow, RunSample
+from .spread import spread
+from .startup import start_times
+from .targets import per_asset_target, ratio_target
 
 pytestmark = pytest.mark.unit
 
@@ -39,12 +45,14 @@ def test_probe_files_are_summed_over_the_given_processes(tmp_path: Path) -> None
 def test_ango_calls_split_imports_downloads_and_the_rest() -> None:
     stats = {
         "POST /v2/import/labels": {"200": 3, "429": 1},
-        "GET /files/<project_id>/<filename>": {"200": 50},
+        "GET /files/<project_id>/<filename>": {"200": 50, "429": 7},
         "GET /v2/project/<project_id>/assets": {"200": 2},
-        "GET /v2/project/<project_id>": {"200": 1},
+        "GET /v2/project/<project_id>": {"200": 1, "429": 2},
+        "GET /<unmatched>": {"404": 5},
     }
     calls = ango_calls(stats)
-    assert (calls.imports, calls.downloads, calls.other) == (4, 50, 3)
+    assert (calls.imports, calls.downloads, calls.other) == (4, 57, 5)
+    assert calls.hub == 9 and calls.throttled == 3  # only /v2 calls: downloads are not Hub's API
 
 
 def test_percentile_is_nearest_rank() -> None:
@@ -53,10 +61,70 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile([7.0], 99) == 7.0
 
 
-def test_rss_growth_compares_the_first_and_last_quarter_of_the_run() -> None:
-    samples = [(float(t), 1, (100 + t) * 1024) for t in range(0, 101)]  # 1 MB more per second
-    growth = rss_growth(samples, start=0.0, end=100.0)
+def test_rss_drift_joins_the_runs_and_compares_the_first_and_last_quarter_of_the_samples() -> None:
+    runs = [[(float(t), 1, (100 + t) * 1024) for t in range(start, start + 50)] for start in (0, 50)]
+    growth = rss_drift([runs[1][::-1], runs[0]][::-1])  # each run's samples are put in time order
     assert growth is not None
-    assert (growth.first_quarter_mb, growth.last_quarter_mb, growth.peak_mb) == (125, 200, 200)
-    assert growth.growth_mb == 75
-    assert rss_growth(samples, start=200.0, end=300.0) is None
+    assert (growth.first_quarter_mb, growth.last_quarter_mb, growth.peak_mb) == (124, 199, 199)
+    assert growth.growth_mb == 75 and growth.samples == 100
+    assert rss_drift([[(0.0, 1, 1024)]]) is None
+
+
+def test_spread_is_median_min_and_max_and_shows_one_figure_when_runs_agree() -> None:
+    found = spread([3.0, None, 1.0, 2.0, float("nan")])
+    assert found is not None and (found.median, found.low, found.high, found.runs) == (2.0, 1.0, 3.0, 3)
+    assert found.text(1) == "2.0 (1.0\N{EN DASH}3.0)"
+    same = spread([0.0291, 0.0294])
+    assert same is not None and same.text(2) == "0.03"
+    assert spread([None]) is None
+
+
+def _row(mode: str, rates: list[float], hub: int = 0) -> ModeRow:
+    return ModeRow("m", mode, runs=[RunSample(assets=100, seconds=100 / r, hub_calls=hub) for r in rates])
+
+
+def test_a_ratio_target_is_judged_on_medians_not_on_the_best_run() -> None:
+    product, alone = (
+        _row("(c) product, 1 worker", [90.0, 99.0, 91.0]),
+        _row("(a) model alone", [100.0, 95.0, 100.0]),
+    )
+    target = ratio_target("c >= 0.95 a", product, alone, 0.95)
+    assert target.met is False  # 91 / 100; one round alone reached 99 / 95
+    assert "0.91x" in target.figures and "round by round 0.90x, 1.04x, 0.91x" in target.figures
+    assert ratio_target("x", None, alone, 1.0).met is None
+
+
+def test_a_per_asset_target_takes_each_product_rows_median() -> None:
+    rows = [_row("(c) product, 1 worker", [1.0] * 3, hub=3), _row("(d) product, 8 workers", [1.0] * 3, hub=2)]
+    rows.append(_row("(b) stock BatchModelPlugin", [1.0], hub=50))  # not the product: not judged
+    assert per_asset_target("hub", rows, lambda r: r.hub_calls, 0.03).met is True
+    rows[1].runs += [RunSample(assets=100, seconds=1.0, hub_calls=9) for _ in range(4)]  # median 0.09
+    assert per_asset_target("hub", rows, lambda r: r.hub_calls, 0.03).met is False
+
+
+def test_the_planner_sends_the_first_page_as_jobs_at_once_then_jobs_of_job_size() -> None:
+    assert _jobs(4068, 128) == 32 and _jobs(740, 128) == 6 and _jobs(2020, 128) == 16
+    assert _jobs(16, 4) == 4 and _jobs(100, 128) == 1
+
+
+def test_start_times_come_from_the_workers_job_lines_of_this_run_only() -> None:
+    def line(second: int, message: str) -> str:
+        stamp = f"2026-01-01 00:00:{second:02d},500+0000"
+        return json.dumps({"level": "INFO", "message": message, "timestamp": stamp})
+
+    clicked = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+    worker_0 = "\n".join(
+        [line(1, "job r1/plan: start"), line(2, "job r1/000000: start"), line(9, "job r1/plan: done")]
+    )
+    worker_1 = "\n".join(
+        [line(3, "job r1/000001: start"), "not json r1", line(4, "job r2/000002: start"), line(5, "other r1")]
+    )
+    times = start_times([worker_0, worker_1], "r1", clicked, slots=2)
+    assert (times.plan_started, times.first_job_started, times.slots_busy, times.plan_done) == (
+        1.5,
+        2.5,
+        3.5,
+        9.5,
+    )
+    assert start_times([worker_0], "r1", clicked, slots=4).slots_busy == 2.5  # fewer jobs than slots
+    assert "every job slot busy 3.50 s" in times.text()

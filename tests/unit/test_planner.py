@@ -158,7 +158,9 @@ def test_assets_already_prelabeled_are_skipped_unless_asked(existing: str, queue
 
 
 def test_an_external_id_shared_anywhere_in_the_project_is_addressed_by_url():
-    hub = FakeHub([asset(1, ["X"], external_id="dup.jpg"), asset(2, ["W"], external_id="dup.jpg"), asset(3, ["X"])])
+    hub = FakeHub(
+        [asset(1, ["X"], external_id="dup.jpg"), asset(2, ["W"], external_id="dup.jpg"), asset(3, ["X"])]
+    )
     with planning(hub) as deps:
         plan_run(PlanJob(run_id="run1"), run_record(batches=["X"]), deps)
         jobs, _ = planned(deps)

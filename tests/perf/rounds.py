@@ -1,0 +1,152 @@
+"""One model's block of the benchmark: every mode's processes started once, then rounds of
+(a), (b), (c), (d) and, for the field limit's model, (e), one run of each mode per round, so that
+whatever else the machine does at a moment touches every mode alike."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from infra.emulator.control import EmulatorControl
+
+from .environment import LocalAws, add_plugin, bench_emulator, fresh_stack
+from .model_alone import AloneResult, DecodedAssets, load_assets, measure_model_alone
+from .options import BenchOptions, category_mapping, config_json
+from .processes import say, stop_all
+from .product_runner import ProductSession
+from .results import MODE_ALONE, MODE_STOCK, BenchResults, RunSample, mode_field, mode_product
+from .stock_runner import StockSession
+
+FIELD_MODEL = "fixed-latency"  # the field limit's row: the model that asks the most of Hub
+
+
+class _Session(Protocol):
+    def start(self) -> None: ...
+    def wait_ready(self) -> None: ...
+    def all_processes(self) -> list[subprocess.Popen[bytes]]: ...
+
+
+@dataclass
+class ModelBench:
+    model: str
+    options: BenchOptions
+    results: BenchResults
+    assets: DecodedAssets
+    stock: StockSession
+    product: dict[str, ProductSession]  # mode -> its session
+    field_knobs: dict[str, object] = field(default_factory=dict)
+    alone: AloneResult | None = None
+
+    def round(self, number: int) -> None:
+        say(f"{self.model}: round {number} of {self.options.rounds}")
+        self._run_alone()
+        self._add(MODE_STOCK, 1, self.stock.assets, self.stock.run())
+        for mode, session in self.product.items():
+            knobs = self.field_knobs if mode.startswith("(e)") else None
+            self._add(mode, session.workers, session.assets, session.run(knobs))
+
+    def _run_alone(self) -> None:
+        mapping, config = category_mapping(self.model), config_json(self.model, self.options)
+        alone = measure_model_alone(self.assets, self.model, config, mapping, self.options.alone_max)
+        self.alone = self.alone or alone
+        expected = alone.expected_prelabeled(self.assets, len(self.assets.keys))
+        sample = RunSample(assets=alone.timed_assets, seconds=alone.seconds, cpu=alone.cpu)
+        self.results.row(self.model, MODE_ALONE).expected_prelabeled = expected
+        self.results.row(self.model, MODE_ALONE).runs.append(sample)
+
+    def _add(self, mode: str, workers: int, n_assets: int, sample: RunSample) -> None:
+        row = self.results.row(self.model, mode, workers)
+        if self.alone is not None:
+            row.expected_prelabeled = self.alone.expected_prelabeled(self.assets, n_assets)
+        row.runs.append(sample)
+
+
+@contextlib.contextmanager
+def model_bench(
+    aws: LocalAws, model: str, options: BenchOptions, logs: Path, results: BenchResults
+) -> Iterator[ModelBench]:
+    """Emulators, stacks and processes of one model, all started at once and stopped together."""
+    with contextlib.ExitStack() as stack:
+        main = stack.enter_context(bench_emulator(options.assets_for(model), options.latency_ms))
+        stock = _stock_session(stack, model, options, logs)
+        product = {
+            mode_product(workers): _product_session(stack, main, aws, model, options, logs, workers)
+            for workers in sorted({1, options.workers})
+        }
+        bench = ModelBench(model, options, results, load_assets(main), stock, product)
+        if model == FIELD_MODEL and options.field_assets > 0:
+            _add_field_session(stack, bench, aws, logs)
+        sessions: list[_Session] = [stock, *product.values()]
+        stack.callback(_stop, sessions, options.stop_grace)
+        _start(sessions)
+        yield bench
+    for mode, session in product.items():
+        results.sqs_breakdown[f"{model} {mode}"] = dict(session.sqs_ops)
+        results.exit_lines.update({f"{model} {mode} {name}": c for name, c in session.exit_lines().items()})
+
+
+def _stock_session(
+    stack: contextlib.ExitStack, model: str, options: BenchOptions, logs: Path
+) -> StockSession:
+    """(b) on an emulator of its own, with a smaller project of the same images."""
+    assets = options.stock_assets_for(model)
+    emulator = stack.enter_context(bench_emulator(assets, options.latency_ms))
+    return StockSession(emulator, model, options, logs / "stock", add_plugin(emulator, "stock"), assets)
+
+
+def _product_session(
+    stack: contextlib.ExitStack,
+    emulator: EmulatorControl,
+    aws: LocalAws,
+    model: str,
+    options: BenchOptions,
+    logs: Path,
+    workers: int,
+) -> ProductSession:
+    """(c) or (d): a stack and a plugin of its own, on the model's main emulator."""
+    name = "c" if workers == 1 else "d"
+    outputs = stack.enter_context(fresh_stack())
+    plugin = add_plugin(emulator, name)
+    return ProductSession(
+        emulator, aws, outputs, model, options, logs / name, plugin, workers, options.assets_for(model)
+    )
+
+
+def _add_field_session(stack: contextlib.ExitStack, bench: ModelBench, aws: LocalAws, logs: Path) -> None:
+    """(e): W workers at the product's default Hub budget against the emulator's rate limit."""
+    options = bench.options
+    emulator: EmulatorControl = stack.enter_context(bench_emulator(options.field_assets, options.latency_ms))
+    budget = {"ANGO_REQUESTS_PER_MINUTE": f"{options.field_budget:g}"}
+    bench.product[mode_field(options.workers)] = ProductSession(
+        emulator,
+        aws,
+        stack.enter_context(fresh_stack()),
+        bench.model,
+        options,
+        logs / "e",
+        add_plugin(emulator, "e"),
+        options.workers,
+        options.field_assets,
+        budget,
+    )
+    bench.field_knobs = {
+        "rate_limit": True,
+        "rate_limit_requests": options.field_requests,
+        "rate_limit_window_s": options.field_window_s,
+    }
+
+
+def _start(sessions: list[_Session]) -> None:
+    for session in sessions:
+        session.start()
+    for session in sessions:
+        session.wait_ready()
+
+
+def _stop(sessions: list[_Session], grace: float) -> None:
+    """All at once: idle workers sit in long polls, and their stops overlap."""
+    stop_all([p for s in sessions for p in s.all_processes()], grace)
