@@ -17,11 +17,11 @@ import cv2
 import numpy as np
 import urllib3
 
+from handler.contract.messages import AssetRef
+from handler.contract.model import Image
+from handler.contract.settings import Settings
 from handler.image_header import UnsupportedImageError, declared_size
-from handler.job import AssetRef
-from handler.model import Image
 from handler.pinned_http import PinnedHttp
-from handler.settings import Settings
 from handler.url_guard import AddressPolicy, Target, UrlRefused
 
 logger = logging.getLogger(__name__)

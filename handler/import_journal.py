@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from handler.ledger import AssetImport, ImportRecord, Ledger
+from handler.contract.ledger import Ledger
+from handler.contract.records import AssetImport, ImportRecord
 
 
 class ImportJournal:

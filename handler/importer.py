@@ -17,11 +17,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from handler.ango import AngoClient, AngoError
+from handler.contract.ango import AngoClient
+from handler.contract.hub_http import AngoError
+from handler.contract.messages import AssetRef
+from handler.contract.retry import RetryPolicy, TransientError, call_with_retries
 from handler.import_journal import ImportJournal
-from handler.job import AssetRef
 from handler.prelabels import AssetLabels
-from handler.retry import RetryPolicy, TransientError, call_with_retries
 from handler.tally import JobTally
 
 logger = logging.getLogger(__name__)

@@ -14,19 +14,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from typing import TypeVar
 
-from handler import telemetry
 from handler.assets import AssetError
+from handler.contract import telemetry
+from handler.contract.logs import asset_task
+from handler.contract.messages import AssetRef, InferJob
+from handler.contract.model import Image, PredictContext, Prediction
+from handler.contract.records import JobResult, RunRecord
+from handler.contract.retry import HubBusyError
 from handler.deps import Deps
 from handler.import_journal import ImportJournal
 from handler.importer import import_labeled, settle_unknown
-from handler.job import AssetRef, InferJob
-from handler.ledger import JobResult, RunRecord
-from handler.logs import asset_task
-from handler.model import Image, PredictContext, Prediction
 from handler.prelabels import AssetLabels, BadModelOutputError, build_item, validate_output
 from handler.private_assets import AssetReader
-from handler.retry import HubBusyError
-from handler.run_config import RunConfig
 from handler.tally import JobTally
 
 logger = logging.getLogger(__name__)
@@ -65,7 +64,7 @@ def _process(job: InferJob, run: RunRecord, deps: Deps, cancelled: threading.Eve
         reader = AssetReader(deps.fetcher, lambda url: client.signed_url(run.project_id, url))
         ready = _infer(todo, run, deps, reader, tally)
         logger.info("job %s: importing %d assets", job.idempotency_key, len(ready))
-        config = RunConfig.model_validate(run.config)
+        config = run.config
         import_labeled(
             client, run.project_id, run.run_id, journal, ready, config.import_batch_size, tally, cancelled
         )
@@ -76,7 +75,7 @@ def _infer(
     todo: list[AssetRef], run: RunRecord, deps: Deps, reader: AssetReader, tally: JobTally
 ) -> list[tuple[AssetRef, AssetLabels]]:
     """Download ahead of the model, predict in batches; the labeled assets, ready to import."""
-    config = RunConfig.model_validate(run.config)
+    config = run.config
     context = PredictContext(
         config=deps.model_factory.spec.config.model_validate(config.model), run_id=run.run_id
     )

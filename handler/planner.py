@@ -15,11 +15,11 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from handler.ango import PAGE_LIMIT, AngoClient, AngoError, TaskState
+from handler.contract.ango import PAGE_LIMIT, AngoClient, TaskState
+from handler.contract.hub_http import AngoError
+from handler.contract.messages import MAX_MESSAGE_BYTES, AssetFailure, AssetRef, InferJob, PlanJob, RunFailed
+from handler.contract.records import MAX_FAILURES_IN_STATUS, PlanCursor, RunPlan, RunRecord
 from handler.deps import Deps
-from handler.job import MAX_MESSAGE_BYTES, AssetFailure, AssetRef, InferJob, PlanJob, RunFailed
-from handler.ledger import MAX_FAILURES_IN_STATUS, PlanCursor, RunPlan, RunRecord
-from handler.run_config import RunConfig
 
 logger = logging.getLogger(__name__)
 TODO = "TODO"  # the one task status that takes pre-labels (Hub's docs)
@@ -51,7 +51,7 @@ def plan_run(job: PlanJob, run: RunRecord, deps: Deps) -> RunPlan | None:
 class _Planner:
     def __init__(self, run: RunRecord, deps: Deps, client: AngoClient) -> None:
         self._run, self._deps, self._client = run, deps, client
-        self._config = RunConfig.model_validate(run.config)
+        self._config = run.config
         self._selections: list[str | None] = list(run.batches) or [None]
         self._cursor = deps.ledger.load_plan_cursor(run.run_id) or PlanCursor()
         self._deadline = time.monotonic() + deps.settings.plan_slice_seconds

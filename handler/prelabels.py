@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from handler.job import AssetRef
-from handler.ledger import ClassTarget
-from handler.model import BoundingBox, Image, ModelSpec, Point, Polygon, Prediction
+from handler.contract.messages import AssetRef
+from handler.contract.model import BoundingBox, Image, ModelSpec, Point, Polygon, Prediction
+from handler.contract.records import ClassTarget
 
 
 class BadModelOutputError(Exception):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from handler.job import AssetFailure, AssetRef, JobCounts
-from handler.ledger import JobResult
+from handler.contract.messages import AssetFailure, AssetRef, JobCounts
+from handler.contract.records import JobResult
 from handler.prelabels import AssetLabels
 
 

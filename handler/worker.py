@@ -21,9 +21,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from handler.contract.messages import parse_job
+from handler.contract.queues import SQS_BATCH, delete_messages
 from handler.deps import Deps
-from handler.job import parse_job
-from handler.queues import SQS_BATCH, delete_messages
 from handler.runner import run_job
 
 logger = logging.getLogger(__name__)

@@ -13,14 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from handler.ango import AngoClient, AngoError
-from handler.job import PlanJob
-from handler.ledger import Ledger, RunRecord
-from handler.model import ModelSpec
-from handler.queues import MessageQueue
-from handler.redaction import in_flight
-from handler.retry import TransientError
-from handler.run_config import ConfigError, parse_config_json
+from handler.contract.ango import AngoClient
+from handler.contract.hub_http import AngoError
+from handler.contract.ledger import Ledger
+from handler.contract.messages import PlanJob
+from handler.contract.model import ModelSpec
+from handler.contract.queues import MessageQueue
+from handler.contract.records import RunRecord
+from handler.contract.redaction import in_flight
+from handler.contract.retry import TransientError
+from handler.contract.run_config import ConfigError, parse_config_json
 from listener.mapping import MappingError, resolve_targets
 from listener.payload import PayloadError, PluginRun, parse_plugin_run
 
@@ -69,7 +71,7 @@ class RunAcceptor:
             run_by=payload.runBy,
             batches=tuple(payload.batches),
             targets=targets,
-            config=config.model_dump(),
+            config=config,
             api_key_ciphertext=self.ledger.encrypt_api_key(run_id, payload.apiKey),
             accepted_at=time.time(),
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from handler.ledger import ClassTarget
-from handler.model import ModelSpec
+from handler.contract.model import ModelSpec
+from handler.contract.records import ClassTarget
 from listener.payload import ClassMapping
 
 

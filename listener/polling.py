@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from handler.queues import SQS_BATCH, delete_messages, release_messages
+from handler.contract.queues import SQS_BATCH, delete_messages, release_messages
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 5

@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from handler.job import JobCounts, JobFinished, RunFailed, RunPlanned
-from handler.ledger import JobResult, RunPlan, RunRecord
+from handler.contract.messages import JobCounts, JobFinished, RunFailed, RunPlanned
+from handler.contract.records import JobResult, RunPlan, RunRecord
 
 MAX_FAILURE_LINES = 50  # per run; the rest are counted in the final message
 LogLine = tuple[str, str]  # (level, message)

@@ -10,9 +10,10 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from handler.job import JobFinished, RunFailed, RunPlanned, parse_status
-from handler.ledger import FinalRecord, Ledger, RunRecord
-from handler.logs import log_context
+from handler.contract.ledger import Ledger
+from handler.contract.logs import log_context
+from handler.contract.messages import JobFinished, RunFailed, RunPlanned, parse_status
+from handler.contract.records import FinalRecord, RunRecord
 from listener.polling import keep_polling
 from listener.progress import RunProgress
 

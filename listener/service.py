@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from handler import telemetry
-from handler.ango import pooled_session
-from handler.aws import CALLS, AwsClients, make_clients
-from handler.deps import build_ango_factory
-from handler.job import PlanJob
-from handler.ledger import Ledger, RunRecord
-from handler.logs import log_context
-from handler.model import load_model_spec
-from handler.queues import MessageQueue
-from handler.redaction import in_flight
-from handler.settings import Settings
+from handler.contract import telemetry
+from handler.contract.ango import client_factory
+from handler.contract.aws import AwsClients, make_clients
+from handler.contract.ledger import Ledger
+from handler.contract.logs import log_context
+from handler.contract.messages import PlanJob
+from handler.contract.model import load_model_spec
+from handler.contract.queues import MessageQueue
+from handler.contract.records import RunRecord
+from handler.contract.redaction import in_flight
+from handler.contract.settings import Settings
 from listener.acceptance import RunAcceptor, RunRejected, run_id_for
 from listener.dead_letter_drain import DeadLetterDrain
 from listener.payload import session_of
@@ -37,7 +35,7 @@ class Listener:
         if missing:
             raise ValueError(f"missing settings: {', '.join(missing)}")
         clients = clients or make_clients()
-        ledger = Ledger(clients.s3, clients.kms, settings.ledger_bucket, settings.kms_key_id)
+        ledger = Ledger.of(settings, clients)
         self._settings, self._ledger = settings, ledger
         status = MessageQueue(clients.sqs, settings.status_queue_url)
         self.drain = (
@@ -50,7 +48,7 @@ class Listener:
             spec=load_model_spec(settings.model_name),  # the model's module, not its weights or libraries
             ledger=ledger,
             jobs=MessageQueue(clients.sqs, settings.job_queue_url),
-            ango=build_ango_factory(settings, pooled_session()),
+            ango=client_factory(settings),
         )
         self.registry = RunRegistry(ledger)
         self.relay = StatusRelay(
@@ -68,7 +66,6 @@ class Listener:
             self._on_plugin,
         )
         self._accepting = ThreadPoolExecutor(4, thread_name_prefix="accept")
-        self.accept_seconds: deque[float] = deque(maxlen=100_000)  # event in -> handler returns
 
     def run(self, stop: threading.Event) -> None:
         self.recover_open_runs()
@@ -91,7 +88,7 @@ class Listener:
             # Pollers finish their current long poll and hand back what it brought.
             for thread in threads:
                 thread.join(timeout=POLL_SECONDS + 2)
-            logger.info("listener stopped; %s", CALLS.line())
+            logger.info("listener stopped")
 
     def recover_open_runs(self) -> None:
         """After a restart: send the plan job of any run accepted but killed before it was queued.
@@ -107,9 +104,7 @@ class Listener:
     # -- socket side: returns at once, the work happens on the accept pool ---------------------
 
     def _on_plugin(self, data: Any) -> None:
-        started = time.perf_counter()
         self._accepting.submit(self._accept_with_ids, data)
-        self.accept_seconds.append(time.perf_counter() - started)
 
     def _accept_with_ids(self, data: Any) -> None:
         # Lines logged while accepting carry the id the run gets (derived from its session).

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from handler.model import BoundingBox, Image, ModelSpec, PredictContext, Prediction
+from handler.contract.model import BoundingBox, Image, ModelSpec, PredictContext, Prediction
 
 
 class FixedLatencyConfig(BaseModel):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from handler.model import BoundingBox, Image, ModelSpec, PredictContext, Prediction
+from handler.contract.model import BoundingBox, Image, ModelSpec, PredictContext, Prediction
 
 CASCADE_FILE = "haarcascade_frontalface_default.xml"
 

@@ -286,7 +286,7 @@ def test_ecs_workers_scale_to_zero_and_listener_runs_once(template: dict[str, An
 
 
 def test_container_environment_names_are_settings(template: dict[str, Any]) -> None:
-    from handler.settings import Settings
+    from handler.contract.settings import Settings
 
     aliases = {field.validation_alias for field in Settings.model_fields.values()}
     resources = template["Resources"]

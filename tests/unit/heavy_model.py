@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from handler.model import Image, ModelSpec, PredictContext, Prediction
+from handler.contract.model import Image, ModelSpec, PredictContext, Prediction
 
 
 class HeavyConfig(BaseModel):

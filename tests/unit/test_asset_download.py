@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from handler.assets import AssetError, AssetFetcher
-from handler.job import AssetRef
+from handler.contract.messages import AssetRef
+from handler.contract.settings import Settings, parse_networks
 from handler.pinned_http import PinnedHttp
-from handler.settings import Settings
-from handler.url_guard import AddressPolicy, IPAddress, Resolver, parse_networks
+from handler.url_guard import AddressPolicy, IPAddress, Resolver
 from tests.unit.asset_server import AssetServer, body, chunked, lying_length, redirect
 from tests.unit.image_samples import bomb_png, png
 

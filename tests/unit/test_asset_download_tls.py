@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from handler.assets import AssetError, AssetFetcher
+from handler.contract.settings import parse_networks
 from handler.pinned_http import PinnedHttp
-from handler.url_guard import AddressPolicy, IPAddress, parse_networks
+from handler.url_guard import AddressPolicy, IPAddress
 from tests.unit.asset_server import AssetServer, body
 
 pytestmark = [

@@ -1,9 +1,9 @@
 import pytest
 from pydantic import ValidationError
 
-from handler.job import MAX_MESSAGE_BYTES, AssetRef, InferJob, PlanJob, dump_message, parse_job
+from handler.contract.messages import MAX_MESSAGE_BYTES, AssetRef, InferJob, PlanJob, dump_message, parse_job
+from handler.contract.retry import RetryPolicy, TransientError, call_with_retries
 from handler.planner import _chunk
-from handler.retry import RetryPolicy, TransientError, call_with_retries
 
 pytestmark = pytest.mark.unit
 

@@ -17,8 +17,8 @@ import pytest
 from pydantic import BaseModel
 
 import handler.lambda_entry
-from handler.job import PlanJob
-from handler.ledger import RunPlan, RunRecord
+from handler.contract.messages import PlanJob
+from handler.contract.records import RunPlan, RunRecord
 
 pytestmark = pytest.mark.unit
 

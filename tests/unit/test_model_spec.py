@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from handler.aws import AwsClients
-from handler.model import load_model_factory, load_model_spec
-from handler.settings import Settings
+from handler.contract.aws import AwsClients
+from handler.contract.model import load_model_factory, load_model_spec
+from handler.contract.settings import Settings
 from listener.service import Listener
 
 pytestmark = pytest.mark.unit
@@ -94,7 +94,8 @@ def test_the_listener_accepts_a_run_for_a_model_it_could_not_create() -> None:
 def test_the_builtin_models_spec_needs_no_opencv() -> None:
     # A fresh interpreter: this one may have imported cv2 for other tests.
     probe = (
-        "import sys; from handler.model import load_model_spec as s; s('haar'); print('cv2' in sys.modules)"
+        "import sys; from handler.contract.model import load_model_spec as spec; spec('haar'); "
+        "print('cv2' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False"

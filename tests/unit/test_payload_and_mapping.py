@@ -1,6 +1,6 @@
 import pytest
 
-from handler.model import load_model_factory
+from handler.contract.model import load_model_factory
 from listener.mapping import MappingError, resolve_targets
 from listener.payload import PayloadError, parse_plugin_run, session_of
 

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from handler.ango import PAGE_LIMIT, AssetPage, TaskState
+from handler.contract.ango import PAGE_LIMIT, AssetPage, TaskState
+from handler.contract.messages import InferJob, PlanJob, RunPlanned
+from handler.contract.records import ClassTarget, PlanCursor, RunPlan, RunRecord
+from handler.contract.settings import Settings
 from handler.deps import Deps
-from handler.job import InferJob, PlanJob, RunPlanned
-from handler.ledger import ClassTarget, PlanCursor, RunPlan, RunRecord
 from handler.planner import plan_run
-from handler.settings import Settings
 
 pytestmark = pytest.mark.unit
 
@@ -158,7 +158,9 @@ def test_assets_already_prelabeled_are_skipped_unless_asked(existing: str, queue
 
 
 def test_an_external_id_shared_anywhere_in_the_project_is_addressed_by_url():
-    hub = FakeHub([asset(1, ["X"], external_id="dup.jpg"), asset(2, ["W"], external_id="dup.jpg"), asset(3, ["X"])])
+    hub = FakeHub(
+        [asset(1, ["X"], external_id="dup.jpg"), asset(2, ["W"], external_id="dup.jpg"), asset(3, ["X"])]
+    )
     with planning(hub) as deps:
         plan_run(PlanJob(run_id="run1"), run_record(batches=["X"]), deps)
         jobs, _ = planned(deps)

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from handler.job import AssetRef
-from handler.ledger import ClassTarget
-from handler.model import BoundingBox, ModelSpec, Point, Prediction
+from handler.contract.messages import AssetRef
+from handler.contract.model import BoundingBox, ModelSpec, Point, Prediction
+from handler.contract.records import ClassTarget
 from handler.prelabels import BadModelOutputError, build_item, validate_output
 
 pytestmark = pytest.mark.unit

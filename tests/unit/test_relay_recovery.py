@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from handler.job import JobCounts
-from handler.ledger import FinalRecord, JobResult, RunPlan, RunRecord
+from handler.contract.messages import JobCounts
+from handler.contract.records import FinalRecord, JobResult, RunPlan, RunRecord
 from listener.polling import keep_polling
 from listener.relay import RunRegistry, StatusRelay
 

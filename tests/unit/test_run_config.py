@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from handler.model import load_model_factory
-from handler.run_config import ConfigError, RunConfig, default_config_json, parse_config_json
+from handler.contract.model import load_model_factory
+from handler.contract.run_config import ConfigError, RunConfig, default_config_json, parse_config_json
 
 pytestmark = pytest.mark.unit
 SPEC = load_model_factory("haar").spec

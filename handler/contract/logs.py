@@ -19,7 +19,7 @@ from typing import IO, Literal, ParamSpec, Protocol, TypeVar
 
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
-from handler import redaction
+from handler.contract import redaction
 
 
 class _Asset(Protocol):

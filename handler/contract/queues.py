@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from handler.job import dump_message
+from handler.contract.messages import dump_message
 
 logger = logging.getLogger(__name__)
 SQS_BATCH = 10  # the most one SQS batch call (send, delete, visibility) or receive takes

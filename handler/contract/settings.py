@@ -6,12 +6,18 @@ not here: boto3 reads the standard AWS_* variables (AWS_ENDPOINT_URL included) b
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from handler.url_guard import IPNetwork, parse_networks
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated CIDRs ("127.0.0.0/8, ::1"); a bare address is a one-address network."""
+    return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in text.split(",") if item.strip())
 
 
 class Settings(BaseSettings):

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from handler.model import ModelSpec
+from handler.contract.model import ModelSpec
 
 MAX_CONFIG_JSON_BYTES = 16 * 1024
 MAX_CONFIG_DEPTH = 8

@@ -1,14 +1,10 @@
-"""A thin Ango Hub REST client for what a Batch Model run needs, on top of imerit-ango's SDK.
-
-The SDK builds the requests (endpoints, query strings, bodies, the `apikey` header); this module
-adds what it lacks for unattended work: timeouts, a pooled session, and errors sorted once into
-transient (retried here) and permanent (raised to the caller with Hub's own message).
-"""
+"""A thin Ango Hub REST client for what a Batch Model run needs, on top of imerit-ango's SDK
+(requests and their errors: handler/contract/hub_http.py), with bounded retries."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -16,71 +12,15 @@ from urllib.parse import urlencode
 
 import requests
 from imerit_ango.models.task_filter import StringFilter, TaskFilter
-from imerit_ango.sdk import SDK
-from requests.adapters import HTTPAdapter
 
-from handler import telemetry
-from handler.hub_pacing import HubPacer
-from handler.job import AssetRef
-from handler.retry import RetryPolicy, TransientError, call_with_retries
+from handler.contract.hub_http import AngoError, SdkWithPolicy, pooled_session
+from handler.contract.hub_pacing import HubPacer, PacerBook
+from handler.contract.messages import AssetRef
+from handler.contract.retry import RetryPolicy, call_with_retries
+from handler.contract.settings import Settings
 
 logger = logging.getLogger(__name__)
 PAGE_LIMIT = 100  # Hub's maximum page size for list endpoints, and for a filter's `$in` list
-
-
-class AngoError(Exception):
-    """Hub refused the request for good (4xx): retrying will not help."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"Ango Hub answered {status}: {message}")
-        self.status = status
-        self.hub_message = message
-
-
-class _SdkWithPolicy(SDK):  # type: ignore[misc]
-    """imerit-ango's SDK with a timeout and classified errors instead of bare Exception(text)."""
-
-    def __init__(
-        self, api_key: str, host: str, timeout: float, session: requests.Session, pacer: HubPacer | None
-    ) -> None:
-        super().__init__(api_key=api_key, host=host)
-        self.session = session
-        self._timeout = timeout
-        self._pacer = pacer
-
-    def make_request(self, method: str, endpoint: str, payload: dict[str, Any] | None = None) -> Any:
-        headers = {"Content-Type": "application/json", "apikey": self.api_key}
-        if self._pacer is not None:
-            self._pacer.acquire()
-        try:
-            response = self.session.request(
-                method, self.host + endpoint, headers=headers, json=payload, timeout=self._timeout
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise TransientError(f"{method} {endpoint.split('?')[0]}: {type(exc).__name__}") from None
-        except requests.RequestException as exc:
-            # Anything else is our request's fault (e.g. InvalidHeader, whose text quotes the key).
-            raise AngoError(0, f"request not sent ({type(exc).__name__})") from None
-        telemetry.hub_call(response.status_code)  # metrics HubCalls, and HubThrottled on a 429
-        if response.status_code == 429:
-            if self._pacer is not None:
-                self._pacer.throttled(_retry_after(response))
-            raise TransientError("HTTP 429", _retry_after(response), maybe_applied=False, throttled=True)
-        if self._pacer is not None:
-            self._pacer.succeeded()
-        if response.status_code >= 500:
-            raise TransientError(f"HTTP {response.status_code}", _retry_after(response))
-        if response.status_code >= 400:
-            raise AngoError(response.status_code, _hub_message(response))
-        return response.json()
-
-
-def pooled_session(pool_size: int = 16) -> requests.Session:
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
 
 
 @dataclass(frozen=True)
@@ -110,7 +50,7 @@ class AngoClient:
         session: requests.Session | None = None,
         pacer: HubPacer | None = None,
     ) -> None:
-        sdk = _SdkWithPolicy(api_key, host.rstrip("/"), timeout, session or pooled_session(), pacer)
+        sdk = SdkWithPolicy(api_key, host.rstrip("/"), timeout, session or pooled_session(), pacer)
         self._sdk = sdk
         self._retry = retry or RetryPolicy()
 
@@ -205,21 +145,22 @@ class AngoClient:
 
 
 def _asset_id_of(task: dict[str, Any]) -> str:
-    # The emulator gives the id; Hub's documented task samples show `asset._id`: take either.
+    # Hub's documented task samples carry the asset as an object (`asset._id`).
     asset = task.get("asset")
-    return str(asset.get("_id", "")) if isinstance(asset, dict) else str(asset or "")
+    return str(asset.get("_id", "")) if isinstance(asset, dict) else ""
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
+def client_factory(settings: Settings, pool_size: int = 16) -> Callable[[str], AngoClient]:
+    """API key -> client. Clients of one key share one pacer in this process, whatever job or
+    thread made them, so the process as a whole keeps to the key's budget."""
+    http = pooled_session(pool_size)
+    pacers = PacerBook(settings.ango_requests_per_minute)
+    retry = RetryPolicy(throttle_patience=settings.ango_throttle_patience_seconds)
 
+    def make(api_key: str) -> AngoClient:
+        pacer = pacers.for_key(settings.ango_host, api_key)
+        return AngoClient(
+            settings.ango_host, api_key, settings.ango_timeout_seconds, retry=retry, session=http, pacer=pacer
+        )
 
-def _hub_message(response: requests.Response) -> str:
-    try:
-        return str(response.json().get("message", ""))[:200] or response.reason
-    except ValueError:
-        return response.reason or "no message"
+    return make

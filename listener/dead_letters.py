@@ -17,9 +17,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from handler.job import AssetFailure, InferJob, JobCounts, RunFailed, parse_job
-from handler.ledger import JobResult, Ledger
-from handler.queues import MessageQueue, delete_messages
+from handler.contract.ledger import Ledger
+from handler.contract.messages import AssetFailure, InferJob, JobCounts, RunFailed, parse_job
+from handler.contract.queues import MessageQueue, delete_messages
+from handler.contract.records import JobResult
 
 logger = logging.getLogger(__name__)
 NOT_PROCESSED = (

@@ -1,0 +1,66 @@
+"""`ango-batch work` (in the handler image: `python -m handler.cli work`): the container worker."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from typing import Any
+
+from handler.contract.aws import make_clients
+from handler.contract.process import configure_observability, stop_on_signals
+from handler.contract.stack_outputs import resolve_settings
+
+
+def add_work_command(commands: Any) -> None:
+    work = commands.add_parser("work", help="container worker: long-poll the job queue and run jobs")
+    work.add_argument("--burst", action="store_true", help="drain the queue, then exit")
+    work.add_argument("--concurrency", type=int, default=2, help="jobs at once (default 2)")
+    work.add_argument(
+        "--grace",
+        type=_grace_seconds,
+        default=60.0,
+        help="seconds to finish jobs on SIGTERM before releasing them, 1-110 (default 60); the process "
+        "exits within it, so keep it under the platform's stop timeout (ECS: 120 s at most)",
+    )
+    work.set_defaults(func=work_command)
+
+
+def work_command(args: argparse.Namespace) -> int:
+    from handler.deps import build_deps  # the model and OpenCV load only for this command
+    from handler.worker import Worker
+
+    configure_observability("handler")
+    clients = make_clients()
+    worker = Worker(build_deps(resolve_settings(), clients), clients.sqs, args.concurrency, args.grace)
+    stop = stop_on_signals()
+
+    def stop_worker_on_signal() -> None:
+        stop.wait()
+        worker.stop()
+
+    threading.Thread(target=stop_worker_on_signal, daemon=True).start()
+    summary = worker.run(burst=args.burst)
+    print(summary.line(), flush=True)
+    if worker.released_running:  # jobs past the grace were released to the queue; don't wait for them
+        os._exit(0)
+    return 0
+
+
+def _grace_seconds(text: str) -> float:
+    value = float(text)
+    if not 1 <= value <= 110:
+        raise argparse.ArgumentTypeError("must be between 1 and 110 seconds")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ango-batch", description=__doc__)
+    add_work_command(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
