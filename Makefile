@@ -9,13 +9,14 @@ PIP_QUIET ?= -q --disable-pip-version-check
 VENV := .venv
 LS_VENV := .venv-localstack
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 
 .PHONY: demo test unit lint typecheck localstack-start localstack-stop clean
 
 demo: $(VENV)/.installed $(LS_VENV)/.installed
 	$(VENV)/bin/ango-batch demo
 
-test: $(VENV)/.installed $(LS_VENV)/.installed $(SAM_VENV)/.installed
+test: $(VENV)/.installed $(LS_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(VENV)/bin/python -m pytest
 
 unit: $(VENV)/.installed
@@ -59,5 +60,59 @@ $(SAM_VENV)/.installed: infra/sam-requirements.txt
 	$(SAM_VENV)/bin/pip install $(PIP_QUIET) -r infra/sam-requirements.txt
 	touch $@
 
+# checkov scans template.yaml in the tests (tests/infra/test_template_scan.py); its pins clash too.
+$(CHECKOV_VENV)/.installed: infra/checkov-requirements.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install $(PIP_QUIET) -r infra/checkov-requirements.txt
+	touch $@
+
+# `make images`: build the handler, listener and GPU worker images (also tagged locally as
+# ango-batch-<image>:$(IMAGE_TAG), to build on) and push them to this account's ECR under the same
+# names, creating the repositories (tags immutable, scanned on push) the first time. AWS credentials and region come from the usual places (AWS_PROFILE, ...).
+# Tags are immutable, so each push needs a new IMAGE_TAG, and deploying it (ImageTag) is what
+# rolls the tasks onto the new images.
+IMAGE_TAG ?= v1
+MODEL_REQUIREMENTS ?= infra/model-requirements.txt
+IMAGES := handler listener worker-gpu
+
+define ECR_REGISTRY_PY
+import boto3
+session = boto3.session.Session()
+account = session.client("sts").get_caller_identity()["Account"]
+print(f"{account}.dkr.ecr.{session.region_name}.amazonaws.com")
+endef
+define ECR_LOGIN_PY
+import base64, boto3
+token = boto3.client("ecr").get_authorization_token()["authorizationData"][0]["authorizationToken"]
+print(base64.b64decode(token).decode().split(":", 1)[1])
+endef
+define ECR_REPOSITORY_PY
+import sys, boto3
+ecr = boto3.client("ecr")
+try:
+    ecr.create_repository(repositoryName=sys.argv[1], imageTagMutability="IMMUTABLE",
+                          imageScanningConfiguration={"scanOnPush": True})
+except ecr.exceptions.RepositoryAlreadyExistsException:
+    pass
+endef
+export ECR_REGISTRY_PY ECR_LOGIN_PY ECR_REPOSITORY_PY
+
+.PHONY: images require-docker
+require-docker:
+	@command -v docker >/dev/null 2>&1 || { echo "make images: Docker is not installed (no docker command); install it, or build infra/Dockerfile.* where Docker runs" >&2; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "make images: the Docker engine is not running (docker info failed); start it and try again" >&2; exit 1; }
+
+# --provenance=false: Lambda refuses image indexes with attestations; --platform: the template's x86_64.
+images: require-docker $(VENV)/.installed
+	@registry=$$($(VENV)/bin/python -c "$$ECR_REGISTRY_PY") && \
+	$(VENV)/bin/python -c "$$ECR_LOGIN_PY" | docker login --username AWS --password-stdin $$registry && \
+	for image in $(IMAGES); do \
+	  $(VENV)/bin/python -c "$$ECR_REPOSITORY_PY" ango-batch-$$image && \
+	  docker build --platform linux/amd64 --provenance=false -f infra/Dockerfile.$$image \
+	    --build-arg MODEL_REQUIREMENTS=$(MODEL_REQUIREMENTS) -t ango-batch-$$image:$(IMAGE_TAG) \
+	    -t $$registry/ango-batch-$$image:$(IMAGE_TAG) . && \
+	  docker push $$registry/ango-batch-$$image:$(IMAGE_TAG) || exit 1; \
+	done && echo "pushed ango-batch-{$$(echo $(IMAGES) | tr ' ' ',')}:$(IMAGE_TAG) to $$registry"
+
 clean:
-	rm -rf $(VENV) $(LS_VENV) $(SAM_VENV) .localstack .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LS_VENV) $(SAM_VENV) $(CHECKOV_VENV) .localstack .pytest_cache .mypy_cache .ruff_cache

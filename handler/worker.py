@@ -25,6 +25,7 @@ from handler.contract.messages import parse_job
 from handler.contract.queues import SQS_BATCH, delete_messages
 from handler.deps import Deps
 from handler.runner import run_job
+from handler.task_protection import TaskProtection
 
 logger = logging.getLogger(__name__)
 ACK_DELAY_SECONDS = 1.0  # how long a finished job may wait for others to share its delete call
@@ -64,6 +65,7 @@ class Worker:
         self._visibility = int(attributes["Attributes"]["VisibilityTimeout"])
         # An idle long poll never outlasts a quarter of the grace, so SIGTERM is honoured within it.
         self._idle_wait = int(min(20, max(1, grace_seconds / 4)))
+        self._protection = TaskProtection.from_environment()  # ECS scale-in spares a busy worker
 
     def stop(self) -> None:
         """Ask the worker to stop taking jobs (called from the SIGTERM handler); it exits within
@@ -76,6 +78,7 @@ class Worker:
         while not self._stop.is_set():
             self._reap()
             self._keep_hidden()
+            self._protection.hold(bool(self._inflight))
             free = self._concurrency - len(self._inflight)
             if free <= 0:
                 self._stop.wait(0.05)

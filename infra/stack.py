@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -41,6 +42,7 @@ TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "template.yaml"
 LOCAL_PARAMETERS: Mapping[str, str] = {"ComputeMode": "none", "DeployListener": "false"}
 CAPABILITIES: Sequence[CapabilityType] = ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")
 _POLL_SECONDS = 1.0
+INLINE_TEMPLATE_LIMIT = 51_200  # CloudFormation's limit on TemplateBody
 _NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 
 
@@ -61,14 +63,15 @@ def deploy_stack(
         status = None
     change_type: ChangeSetTypeType = "CREATE" if status in (None, "REVIEW_IN_PROGRESS") else "UPDATE"
     change_set = f"ango-batch-{uuid.uuid4().hex[:12]}"
-    cfn.create_change_set(
-        StackName=stack_name,
-        ChangeSetName=change_set,
-        ChangeSetType=change_type,
-        TemplateBody=TEMPLATE_PATH.read_text(),
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(values.items())],
-        Capabilities=CAPABILITIES,
-    )
+    request: dict[str, Any] = {
+        "StackName": stack_name,
+        "ChangeSetName": change_set,
+        "ChangeSetType": change_type,
+        "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(values.items())],
+        "Capabilities": CAPABILITIES,
+        **_template_source(endpoint_url),
+    }
+    cfn.create_change_set(**request)
     if _wait_for_change_set(cfn, stack_name, change_set, timeout) or change_type == "CREATE":
         logger.info("deploying stack %s (%s)", stack_name, change_type.lower())
         cfn.execute_change_set(StackName=stack_name, ChangeSetName=change_set)
@@ -79,6 +82,22 @@ def deploy_stack(
     outputs = read_stack_outputs(stack_name, endpoint_url)
     _converge_ledger_bucket(outputs, _stack_parameters(cfn, stack_name), endpoint_url)
     return outputs
+
+
+def _template_source(endpoint_url: str | None) -> dict[str, str]:
+    """The template inline when CloudFormation takes it so (51,200 bytes at most), else uploaded to
+    a deployment bucket and passed by URL, as `sam deploy` does."""
+    body = TEMPLATE_PATH.read_bytes()
+    if len(body) <= INLINE_TEMPLATE_LIMIT:
+        return {"TemplateBody": body.decode()}
+    s3 = boto3.client("s3", endpoint_url=endpoint_url)
+    account = boto3.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
+    bucket = f"ango-batch-templates-{account}"
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=bucket)
+    key = f"template-{hashlib.sha256(body).hexdigest()[:16]}.yaml"
+    s3.put_object(Bucket=bucket, Key=key, Body=body)
+    return {"TemplateURL": f"{s3.meta.endpoint_url.rstrip('/')}/{bucket}/{key}"}  # path style
 
 
 def read_stack_outputs(stack_name: str = DEFAULT_STACK_NAME, endpoint_url: str | None = None) -> StackOutputs:

@@ -14,8 +14,9 @@ from infra.stack import StackError, StackOutputs, delete_stack, deploy_stack, re
 
 pytestmark = pytest.mark.integration
 
-# A 5 s function timeout gives a 30 s job visibility timeout (6x); 3 receives before the DLQ.
-PARAMETERS = {"FunctionTimeoutSeconds": "5", "MaxReceiveCount": "3"}
+# The local stack has container workers (ComputeMode=none): the job queue's visibility is
+# WorkerVisibilitySeconds (30, its minimum); 3 receives before the DLQ.
+PARAMETERS = {"WorkerVisibilitySeconds": "30", "MaxReceiveCount": "3"}
 WAIT = 5  # seconds a receive may wait; the queues' own default (20 s) would slow the tests
 
 
@@ -116,3 +117,19 @@ def test_ledger_bucket_encrypts_with_the_stack_key(stack: tuple[str, StackOutput
     s3.put_object(Bucket=outputs.ledger_bucket, Key="runs/test/run.json", Body=b"{}")
     head = s3.head_object(Bucket=outputs.ledger_bucket, Key="runs/test/run.json")
     assert head["ServerSideEncryption"] == "aws:kms"
+
+
+def test_a_template_over_the_inline_limit_deploys_from_s3(
+    localstack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CloudFormation takes at most 51,200 bytes inline; a bigger template goes up to S3 first."""
+    import infra.stack
+
+    monkeypatch.setattr(infra.stack, "INLINE_TEMPLATE_LIMIT", 1_000)
+    name = f"ango-batch-s3-{uuid.uuid4().hex[:8]}"
+    try:
+        outputs = deploy_stack(name, PARAMETERS, endpoint_url=localstack, timeout=120)
+        assert outputs.job_queue_url and outputs.ledger_bucket
+    finally:
+        _empty_bucket(name, localstack)
+        delete_stack(name, endpoint_url=localstack, timeout=120)

@@ -3,23 +3,22 @@ dead-letter queues and least privilege. The template is read as data; nothing is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from tests.infra.cfn import TEMPLATE, as_list, load_template, resources, statements
 
 pytestmark = pytest.mark.unit
-
-TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
 # Statements allowed `Resource: "*"`, as (resource, Sid): in a key policy "*" means the key itself,
 # and ecr:GetAuthorizationToken has no resource-level permissions (AWS requires "*").
 WILDCARD_RESOURCE_ALLOWED = {
     ("Key", "AccountAdministersKey"),
-    ("Key", "ListenerUsesKey"),
+    ("Key", "ListenerEncryptsApiKeys"),
+    ("Key", "ListenerUsesKeyViaS3AndSqs"),
     ("Key", "HandlerUsesKey"),
+    ("Key", "LogsEncryptStackLogGroups"),
     ("TaskExecutionRole", "EcrLogin"),
 }
 EXPECTED_OUTPUTS = {
@@ -33,89 +32,22 @@ EXPECTED_OUTPUTS = {
 }
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """SafeLoader that turns CloudFormation's short tags (!Ref, !GetAtt, !Sub...) into their
-    long JSON form, e.g. `!GetAtt A.Arn` -> {"Fn::GetAtt": ["A", "Arn"]}."""
-
-
-def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if suffix == "Ref":
-        return {"Ref": value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    if suffix == "Condition":
-        return {"Condition": value}
-    return {f"Fn::{suffix}": value}
-
-
-_CfnLoader.add_multi_constructor("!", _construct_tag)
-
-
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)
-    return loaded
-
-
-def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+    return load_template()
 
 
 def _default(template: dict[str, Any], parameter: str) -> str:
     return str(template["Parameters"][parameter]["Default"])
 
 
-def _branches(value: Any) -> Iterator[Any]:
-    """Every value an `Fn::If` may take (both branches), other values as they are."""
-    if isinstance(value, dict) and "Fn::If" in value:
-        for branch in value["Fn::If"][1:]:
-            yield from _branches(branch)
-    elif value != {"Ref": "AWS::NoValue"}:
-        yield value
-
-
-def _as_list(value: Any) -> list[Any]:
-    """A scalar, a list or an `Fn::If` of either, as the flat list of every value it may hold."""
-    flat: list[Any] = []
-    for item in _branches(value):
-        for entry in item if isinstance(item, list) else [item]:
-            flat.extend(_branches(entry))
-    return flat
-
-
-def _policy_documents(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for name, resource in template["Resources"].items():
-        props = resource.get("Properties", {})
-        kind = resource["Type"]
-        if kind in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::S3::BucketPolicy"):
-            yield name, props["PolicyDocument"]
-        elif kind == "AWS::KMS::Key":
-            yield name, props["KeyPolicy"]
-        elif kind == "AWS::IAM::Role":
-            for policy in _as_list(props.get("Policies", [])):
-                yield name, policy["PolicyDocument"]
-
-
-def _statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for name, document in _policy_documents(template):
-        for statement in _as_list(document["Statement"]):
-            yield name, statement
-
-
 def test_job_visibility_timeout_is_at_least_six_function_timeouts(template: dict[str, Any]) -> None:
     queue = template["Resources"]["JobQueue"]["Properties"]
     function = template["Resources"]["HandlerFunction"]["Properties"]
     assert function["Timeout"] == {"Ref": "FunctionTimeoutSeconds"}
-    assert queue["VisibilityTimeout"] == {
-        "Fn::FindInMap": ["JobVisibility", {"Ref": "FunctionTimeoutSeconds"}, "Seconds"]
-    }
+    condition, for_lambda, _ = queue["VisibilityTimeout"]["Fn::If"]
+    assert condition == "UseLambda"  # container workers: see test_template_compute.py
+    assert for_lambda == {"Fn::FindInMap": ["JobVisibility", {"Ref": "FunctionTimeoutSeconds"}, "Seconds"]}
     mapping = template["Mappings"]["JobVisibility"]
     allowed = template["Parameters"]["FunctionTimeoutSeconds"]["AllowedValues"]
     assert _default(template, "FunctionTimeoutSeconds") in allowed
@@ -126,7 +58,7 @@ def test_job_visibility_timeout_is_at_least_six_function_timeouts(template: dict
 
 
 def test_every_queue_is_encrypted_long_polled_and_dead_lettered(template: dict[str, Any]) -> None:
-    queues = _resources(template, "AWS::SQS::Queue")
+    queues = resources(template, "AWS::SQS::Queue")
     dead_letter_targets = {
         q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
         for q in queues.values()
@@ -162,27 +94,27 @@ def test_event_source_reports_batch_item_failures_and_caps_concurrency(template:
 
 
 def test_no_wildcard_actions(template: dict[str, Any]) -> None:
-    for name, statement in _statements(template):
+    for name, statement in statements(template):
         if statement["Effect"] == "Deny":
             continue  # a wide Deny (the bucket's TLS-only rule) only narrows access
-        for action in _as_list(statement["Action"]):
+        for action in as_list(statement["Action"]):
             assert action != "*" and not action.endswith(":*"), (name, statement.get("Sid"), action)
 
 
 def test_every_resource_is_scoped(template: dict[str, Any]) -> None:
-    for name, statement in _statements(template):
+    for name, statement in statements(template):
         if statement["Effect"] == "Deny":
             continue
-        if "*" in _as_list(statement["Resource"]):
+        if "*" in as_list(statement["Resource"]):
             assert (name, statement.get("Sid")) in WILDCARD_RESOURCE_ALLOWED, (name, statement)
 
 
 def _grants(template: dict[str, Any], policy: str, queue: str) -> set[str]:
     actions: set[str] = set()
     document = template["Resources"][policy]["Properties"]["PolicyDocument"]
-    for statement in _as_list(document["Statement"]):
-        if {"Fn::GetAtt": [queue, "Arn"]} in _as_list(statement["Resource"]):
-            actions.update(_as_list(statement["Action"]))
+    for statement in as_list(document["Statement"]):
+        if {"Fn::GetAtt": [queue, "Arn"]} in as_list(statement["Resource"]):
+            actions.update(as_list(statement["Action"]))
     return actions
 
 
@@ -201,16 +133,6 @@ def test_listener_drains_the_job_dead_letter_queue_only(template: dict[str, Any]
     assert not _grants(template, "HandlerPolicy", "JobDeadLetterQueue")
 
 
-def test_listener_decrypts_only_through_s3(template: dict[str, Any]) -> None:
-    """The listener encrypts API keys but may decrypt only ledger objects via S3, never a key."""
-    document = template["Resources"]["ListenerPolicy"]["Properties"]["PolicyDocument"]
-    for statement in _as_list(document["Statement"]):
-        actions = set(_as_list(statement["Action"]))
-        if actions & {"kms:Decrypt", "kms:*"}:
-            via = statement["Condition"]["StringEquals"]["kms:ViaService"]
-            assert via == {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}
-
-
 def test_handler_consumes_and_plans_jobs_and_sends_status(template: dict[str, Any]) -> None:
     job_actions = _grants(template, "HandlerPolicy", "JobQueue")
     assert {
@@ -227,8 +149,8 @@ def test_handler_consumes_and_plans_jobs_and_sends_status(template: dict[str, An
 def test_roles_touch_only_the_ledger_prefix(template: dict[str, Any]) -> None:
     for policy in ("HandlerPolicy", "ListenerPolicy"):
         document = template["Resources"][policy]["Properties"]["PolicyDocument"]
-        for statement in _as_list(document["Statement"]):
-            actions = _as_list(statement["Action"])
+        for statement in as_list(document["Statement"]):
+            actions = as_list(statement["Action"])
             if any(a in ("s3:GetObject", "s3:PutObject") for a in actions):
                 assert statement["Resource"] == {"Fn::Sub": "${LedgerBucket.Arn}/runs/*"}, policy
             if "s3:ListBucket" in actions:
@@ -256,22 +178,12 @@ def test_key_rotates(template: dict[str, Any]) -> None:
     assert template["Resources"]["Key"]["Properties"]["EnableKeyRotation"] is True
 
 
-def test_alarms_watch_dead_letters_and_job_age(template: dict[str, Any]) -> None:
-    watched = {
-        (a["Properties"].get("MetricName"), a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0])
-        for a in _resources(template, "AWS::CloudWatch::Alarm").values()
-        if "Dimensions" in a["Properties"]
-    }
-    assert ("ApproximateNumberOfMessagesVisible", "JobDeadLetterQueue") in watched
-    assert ("ApproximateNumberOfMessagesVisible", "StatusDeadLetterQueue") in watched
-    assert ("ApproximateAgeOfOldestMessage", "JobQueue") in watched
-
-
 def test_log_groups_have_retention(template: dict[str, Any]) -> None:
-    groups = _resources(template, "AWS::Logs::LogGroup")
+    groups = resources(template, "AWS::Logs::LogGroup")
     assert groups
     for name, group in groups.items():
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+        assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}, name
 
 
 def test_ecs_workers_scale_to_zero_and_listener_runs_once(template: dict[str, Any]) -> None:
