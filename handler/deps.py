@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from handler.assets import AssetFetcher
 from handler.contract.ango import AngoClient, client_factory
@@ -25,16 +26,16 @@ class Deps:
     jobs: MessageQueue
     status: MessageQueue
     fetcher: AssetFetcher
-    model_factory: ModelFactory
+    model_factory: ModelFactory[Any]
     ango: Callable[[str], AngoClient]  # API key -> client
-    _model: Model | None = field(default=None, repr=False)
+    _model: Model[Any] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Models are not assumed thread-safe (OpenCV's cascade is not): one predict at a time per
     # process, while downloads and imports of other jobs go on around it.
     model_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
-    def model(self) -> Model:
+    def model(self) -> Model[Any]:
         """The model, loaded on first use: a planning-only process never pays for its weights."""
         with self._lock:
             if self._model is None:

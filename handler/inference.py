@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from handler.assets import AssetError
 from handler.contract import telemetry
@@ -129,7 +129,7 @@ def _collect(batch: Iterable[tuple[AssetRef, Future[Image]]], tally: JobTally) -
 
 
 def _predict(
-    loaded: list[Loaded], context: PredictContext, deps: Deps, tally: JobTally
+    loaded: list[Loaded], context: PredictContext[Any], deps: Deps, tally: JobTally
 ) -> Iterator[tuple[AssetRef, Image, list[Prediction]]]:
     if not loaded:
         return

@@ -19,7 +19,7 @@ class BadModelOutputError(Exception):
     """The model returned something that is not a list of predictions per image, as its spec says."""
 
 
-def validate_output(raw: Any, images: Sequence[Image], spec: ModelSpec) -> list[list[Prediction]]:
+def validate_output(raw: Any, images: Sequence[Image], spec: ModelSpec[Any]) -> list[list[Prediction]]:
     """Check the model's answer before anything is uploaded; raise one named error, precisely."""
     if not isinstance(raw, list) or len(raw) != len(images):
         got = f"{type(raw).__name__} of length {len(raw)}" if isinstance(raw, list) else type(raw).__name__
@@ -27,7 +27,7 @@ def validate_output(raw: Any, images: Sequence[Image], spec: ModelSpec) -> list[
     return [_validate_image_predictions(i, preds, spec) for i, preds in enumerate(raw)]
 
 
-def _validate_image_predictions(index: int, predictions: Any, spec: ModelSpec) -> list[Prediction]:
+def _validate_image_predictions(index: int, predictions: Any, spec: ModelSpec[Any]) -> list[Prediction]:
     if not isinstance(predictions, list):
         raise BadModelOutputError(f"image {index}: expected a list, got {type(predictions).__name__}")
     checked = []

@@ -44,7 +44,7 @@ def run_id_for(plugin_id: str, session: str) -> str:
 @dataclass
 class RunAcceptor:
     plugin_id: str
-    spec: ModelSpec
+    spec: ModelSpec[Any]
     ledger: Ledger
     jobs: MessageQueue
     ango: Callable[[str], AngoClient]

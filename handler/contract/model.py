@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Protocol
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +28,9 @@ Image = npt.NDArray[np.uint8]  # H x W x 3, BGR, as OpenCV decodes it
 ShapeKind = Literal["bounding-box", "polygon", "point"]
 
 BUILTIN_MODELS = {"haar": "handler.models.haar", "fixed-latency": "handler.models.fixed_latency"}
+# Their specs, importable without the models themselves (the listener's view).
+BUILTIN_SPECS = {"haar": "HAAR", "fixed-latency": "FIXED_LATENCY"}
+SPECS_MODULE = "handler.models.specs"
 
 
 class _Shape(BaseModel):
@@ -68,48 +71,71 @@ class NoConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+C = TypeVar("C", bound=BaseModel)
+
+
 @dataclass(frozen=True)
-class ModelSpec:
-    """What a model can produce: its class names with the shape of each, and its config schema."""
+class ModelSpec(Generic[C]):
+    """What a model can produce: its class names with the shape of each, and its config class
+    (a pydantic model; the run's Config JSON "model" section is validated against it)."""
 
     classes: dict[str, ShapeKind]
-    config: type[BaseModel] = NoConfig
+    config: type[C]
     description: str = ""
-    default_config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def default_config(self) -> dict[str, Any]:
+        """The config a run gets when its Config JSON says nothing: the config class's defaults."""
+        return self.config().model_dump()
 
 
 @dataclass(frozen=True)
-class PredictContext:
-    """Per-call extras. `config` is the run's model config, already validated against spec.config."""
+class PredictContext(Generic[C]):
+    """Per-call extras: the run's model config, validated against `spec.config` already."""
 
-    config: BaseModel
+    config: C
     run_id: str = ""
 
 
-class Model(Protocol):
-    spec: ModelSpec
+class Model(Protocol[C]):
+    """A model, as the runner calls it.
 
-    def predict(self, images: Sequence[Image], context: PredictContext) -> list[list[Prediction]]:
-        """One list of predictions per input image, in order."""
-        ...
+    `predict(images, context)` gets a batch of images, each an H x W x 3 `uint8` array in BGR
+    order (as OpenCV decodes), and returns one list of predictions per image, in the same order.
+    Shapes are in pixel coordinates of that image: x to the right, y down, origin top-left.
+
+    It must not keep references to the images after it returns (the runner frees them), mutate
+    them, or raise for one bad image when it can return nothing for it. Calls are serialised per
+    process (the runner holds a lock around `predict`), so it need not be thread-safe, but it may
+    be called from different threads one after the other. Heavy libraries are imported inside the
+    class, not at module level: the listener imports the module for `spec` alone.
+    """
+
+    spec: ModelSpec[C]
+
+    def predict(self, images: Sequence[Image], context: PredictContext[C]) -> list[list[Prediction]]: ...
 
 
-class ModelFactory(Protocol):
-    spec: ModelSpec
+class ModelFactory(Protocol[C]):
+    spec: ModelSpec[C]
 
-    def __call__(self) -> Model: ...
+    def __call__(self) -> Model[C]: ...
 
 
 class ModelLoadError(Exception):
     """ANGO_BATCH_MODEL names nothing importable, or what it names is not a model."""
 
 
-def load_model_spec(name: str) -> ModelSpec:
-    """The model's classes and config schema, without creating the model (the listener's view)."""
+def load_model_spec(name: str) -> ModelSpec[Any]:
+    """The model's classes and config schema, without creating the model (the listener's view):
+    a built-in model's spec comes from its spec module alone, a custom model's from its module."""
+    if name in BUILTIN_SPECS:
+        spec: ModelSpec[Any] = getattr(importlib.import_module(SPECS_MODULE), BUILTIN_SPECS[name])
+        return spec
     return load_model_factory(name).spec
 
 
-def load_model_factory(name: str) -> ModelFactory:
+def load_model_factory(name: str) -> ModelFactory[Any]:
     """Resolve a built-in name ("haar") or a module path ("my_pkg.my_model") to its `create`."""
     module_name = BUILTIN_MODELS.get(name, name)
     try:

@@ -1,7 +1,7 @@
 """The plugin's Config JSON: what a user may set per run, with limits, and its documented default.
 
 Unknown keys are refused (a typo such as "job_szie" must not be silently ignored). The "model"
-section is validated by the model's own config schema (`ModelSpec.config`).
+section is validated by the model's own config schema (`ModelSpec[Any].config`).
 """
 
 from __future__ import annotations
@@ -43,13 +43,13 @@ class RunConfig(BaseModel):
     model: dict[str, Any] = Field(default_factory=dict, description="the model's own settings")
 
 
-def default_config_json(spec: ModelSpec) -> str:
+def default_config_json(spec: ModelSpec[Any]) -> str:
     """The Default Config JSON to paste into Ango Hub's plugin form."""
     config = RunConfig(model=dict(spec.default_config)).model_dump()
     return json.dumps(config, indent=2)
 
 
-def parse_config_json(text: str | None, spec: ModelSpec) -> tuple[RunConfig, BaseModel]:
+def parse_config_json(text: str | None, spec: ModelSpec[Any]) -> tuple[RunConfig, BaseModel]:
     """Parse the run's configJSON string; return the run config and the model's validated config."""
     raw = _load_json_object(text)
     try:

@@ -2,12 +2,12 @@ import numpy as np
 import pytest
 
 from handler.contract.messages import AssetRef
-from handler.contract.model import BoundingBox, ModelSpec, Point, Prediction
+from handler.contract.model import BoundingBox, ModelSpec, NoConfig, Point, Prediction
 from handler.contract.records import ClassTarget
 from handler.prelabels import BadModelOutputError, build_item, validate_output
 
 pytestmark = pytest.mark.unit
-SPEC = ModelSpec(classes={"Face": "bounding-box", "Nose": "point"})
+SPEC = ModelSpec(classes={"Face": "bounding-box", "Nose": "point"}, config=NoConfig)
 IMAGES = [np.zeros((100, 200, 3), np.uint8)] * 2
 ASSET = AssetRef(asset_id="a1", external_id="img-1.jpg", data_url="http://h/img-1.jpg")
 FACE = ClassTarget(model_class="Face", schema_id="s-face", tool="bounding-box")
