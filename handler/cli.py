@@ -10,6 +10,7 @@ from typing import Any
 
 from handler.contract.aws import make_clients
 from handler.contract.process import configure_observability, stop_on_signals
+from handler.contract.queues import DEFAULT_LEASE_SECONDS
 from handler.contract.stack_outputs import resolve_settings
 
 
@@ -17,6 +18,13 @@ def add_work_command(commands: Any) -> None:
     work = commands.add_parser("work", help="container worker: long-poll the job queue and run jobs")
     work.add_argument("--burst", action="store_true", help="drain the queue, then exit")
     work.add_argument("--concurrency", type=int, default=2, help="jobs at once (default 2)")
+    work.add_argument(
+        "--lease",
+        type=_lease_seconds,
+        default=DEFAULT_LEASE_SECONDS,
+        help=f"seconds each job is held, renewed while it runs; a killed worker's job is back within it "
+        f"(10-900, default {DEFAULT_LEASE_SECONDS})",
+    )
     work.add_argument(
         "--grace",
         type=_grace_seconds,
@@ -33,7 +41,8 @@ def work_command(args: argparse.Namespace) -> int:
 
     configure_observability("handler")
     clients = make_clients()
-    worker = Worker(build_deps(resolve_settings(), clients), clients.sqs, args.concurrency, args.grace)
+    deps = build_deps(resolve_settings(), clients)
+    worker = Worker(deps, clients.sqs, args.concurrency, args.grace, args.lease)
     stop = stop_on_signals()
 
     def stop_worker_on_signal() -> None:
@@ -46,6 +55,13 @@ def work_command(args: argparse.Namespace) -> int:
     if worker.released_running:  # jobs past the grace were released to the queue; don't wait for them
         os._exit(0)
     return 0
+
+
+def _lease_seconds(text: str) -> int:
+    value = int(text)
+    if not 10 <= value <= 900:
+        raise argparse.ArgumentTypeError("must be between 10 and 900 seconds")
+    return value
 
 
 def _grace_seconds(text: str) -> float:

@@ -63,5 +63,5 @@ def build_deps(settings: Settings, clients: AwsClients | None = None) -> Deps:
         status=MessageQueue(clients.sqs, settings.status_queue_url),
         fetcher=AssetFetcher.from_settings(settings),
         model_factory=load_model_factory(settings.model_name),
-        ango=client_factory(settings, pool_size=max(16, settings.download_concurrency * 2)),
+        ango=client_factory(settings, pool_size=settings.http_pool_size()),
     )

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from handler.assets import AssetError
 from handler.contract import telemetry
+from handler.contract.chunks import chunked
 from handler.contract.logs import asset_task
 from handler.contract.messages import AssetRef, InferJob
 from handler.contract.model import Image, PredictContext, Prediction
@@ -23,7 +24,7 @@ from handler.contract.records import JobResult, RunRecord
 from handler.contract.retry import HubBusyError
 from handler.deps import Deps
 from handler.import_journal import ImportJournal
-from handler.importer import import_labeled, settle_unknown
+from handler.importer import Importer
 from handler.prelabels import AssetLabels, BadModelOutputError, build_item, validate_output
 from handler.private_assets import AssetReader
 from handler.tally import JobTally
@@ -54,7 +55,8 @@ def infer_job(
 def _process(job: InferJob, run: RunRecord, deps: Deps, cancelled: threading.Event | None) -> JobResult:
     with deps.hub_client(run) as client:
         journal = ImportJournal(deps.ledger, run.run_id, job.job_id)
-        settle_unknown(client, run.project_id, run.run_id, journal, job.assets)
+        importer = Importer(client, run.project_id, run.run_id, journal)
+        importer.settle_in_doubt(job.assets)
         tally = JobTally()
         done = journal.done()
         for objects in done.values():  # imported by an earlier attempt: neither downloaded nor imported again
@@ -64,10 +66,7 @@ def _process(job: InferJob, run: RunRecord, deps: Deps, cancelled: threading.Eve
         reader = AssetReader(deps.fetcher, lambda url: client.signed_url(run.project_id, url))
         ready = _infer(todo, run, deps, reader, tally)
         logger.info("job %s: importing %d assets", job.idempotency_key, len(ready))
-        config = run.config
-        import_labeled(
-            client, run.project_id, run.run_id, journal, ready, config.import_batch_size, tally, cancelled
-        )
+        importer.import_all(ready, run.config.import_batch_size, tally, cancelled)
     return tally.result(job.job_id)
 
 
@@ -84,20 +83,13 @@ def _infer(
     window = max(deps.settings.download_concurrency, 2 * config.batch_size)
     with ThreadPoolExecutor(deps.settings.download_concurrency) as pool:
         downloads = _prefetch(pool, asset_task(reader.read_image), todo, window)  # logs: job's ids
-        for batch in batched(downloads, config.batch_size):
+        for batch in chunked(downloads, config.batch_size):
             for asset, image, predictions in _predict(_collect(batch, tally), context, deps, tally):
                 labels = build_item(run.run_id, asset, (image.shape[1], image.shape[0]), predictions, targets)
                 tally.predicted(labels)
                 if labels.item is not None:
                     ready.append((asset, labels))
     return ready
-
-
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """itertools.batched, which arrives only in Python 3.12."""
-    source = iter(items)
-    while chunk := list(islice(source, size)):
-        yield chunk
 
 
 def _prefetch(

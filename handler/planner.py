@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from handler.contract.ango import PAGE_LIMIT, AngoClient, TaskState
+from handler.contract.chunks import chunked
 from handler.contract.hub_http import AngoError
 from handler.contract.messages import MAX_MESSAGE_BYTES, AssetFailure, AssetRef, InferJob, PlanJob, RunFailed
 from handler.contract.records import MAX_FAILURES_IN_STATUS, PlanCursor, RunPlan, RunRecord
@@ -203,8 +204,8 @@ class _PageOutcome:
 
 def _chunk(run_id: str, first_seq: int, assets: Sequence[AssetRef], size: int) -> Iterator[InferJob]:
     seq = first_seq
-    for start in range(0, len(assets), size):
-        for part in _fit_budget(assets[start : start + size]):
+    for chunk in chunked(assets, size):
+        for part in _fit_budget(chunk):
             yield InferJob(run_id=run_id, job_id=f"{seq:06d}", assets=tuple(part))
             seq += 1
 

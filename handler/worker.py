@@ -2,11 +2,15 @@
 AWS Batch or any box. Same `run_job` as the Lambda entry; only delivery and acknowledgement differ.
 
 - `--concurrency N` jobs at once (threads: downloads and imports overlap the model).
-- Long jobs keep their messages hidden: visibility is extended at half the queue's timeout.
+- Each received job is held on a short lease (`--lease`, default 20 s, set on the receive itself,
+  whatever the queue's own visibility timeout), renewed at half of it while the job runs: a job
+  whose worker was killed is back on the queue within the lease.
 - Finished jobs are acknowledged in batches of up to 10 (one DeleteMessageBatch), a few seconds
   at most after they finish.
-- SIGTERM: stop receiving, give running jobs a grace period, then release the rest (visibility 0)
-  so another worker takes them at once, and tell them to stop before their next import.
+- SIGTERM: stop receiving, give running jobs a grace period, then release the rest, and tell them
+  to stop before their next import. A released job goes back as a fresh message (and the old one
+  is deleted), so another worker takes it at once and a deploy or scale-in never walks a healthy
+  job toward the dead-letter queue, as a receive count grown by releases would.
 - `--burst`: drain the queue and exit, which makes the worker testable without threads to stop.
 """
 
@@ -22,7 +26,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from handler.contract.messages import parse_job
-from handler.contract.queues import SQS_BATCH, delete_messages
+from handler.contract.queues import (
+    DEFAULT_LEASE_SECONDS,
+    SQS_BATCH,
+    delete_messages,
+    receive,
+    set_visibility,
+)
 from handler.deps import Deps
 from handler.runner import run_job
 from handler.task_protection import TaskProtection
@@ -45,13 +55,21 @@ class WorkerSummary:
 @dataclass
 class _InFlight:
     receipt: str
+    body: str
     future: Future[None]
     cancelled: threading.Event
     extended_at: float = field(default_factory=time.monotonic)
 
 
 class Worker:
-    def __init__(self, deps: Deps, sqs: Any, concurrency: int = 1, grace_seconds: float = 60.0) -> None:
+    def __init__(
+        self,
+        deps: Deps,
+        sqs: Any,
+        concurrency: int = 1,
+        grace_seconds: float = 60.0,
+        lease_seconds: int = DEFAULT_LEASE_SECONDS,
+    ) -> None:
         self._deps, self._sqs, self._url = deps, sqs, deps.jobs.url
         self._concurrency, self._grace = concurrency, grace_seconds
         self._stop = threading.Event()
@@ -61,8 +79,7 @@ class Worker:
         self._oldest_unacked: float | None = None
         self.released_running = 0  # released jobs whose threads were still running at exit
         self.summary = WorkerSummary()
-        attributes = sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["VisibilityTimeout"])
-        self._visibility = int(attributes["Attributes"]["VisibilityTimeout"])
+        self._visibility = lease_seconds
         # An idle long poll never outlasts a quarter of the grace, so SIGTERM is honoured within it.
         self._idle_wait = int(min(20, max(1, grace_seconds / 4)))
         self._protection = TaskProtection.from_environment()  # ECS scale-in spares a busy worker
@@ -104,18 +121,14 @@ class Worker:
         return self._idle_wait
 
     def _receive(self, count: int, wait: int) -> list[dict[str, Any]]:
-        response = self._sqs.receive_message(
-            QueueUrl=self._url,
-            MaxNumberOfMessages=count,
-            WaitTimeSeconds=wait,
-            AttributeNames=["ApproximateReceiveCount"],
-        )
-        return list(response.get("Messages", []))
+        return receive(self._sqs, self._url, count, wait, visibility=self._visibility)
 
     def _start(self, pool: ThreadPoolExecutor, message: dict[str, Any]) -> None:
         cancelled = threading.Event()
         future = pool.submit(self._run_one, message["Body"], cancelled)
-        self._inflight[message["MessageId"]] = _InFlight(message["ReceiptHandle"], future, cancelled)
+        self._inflight[message["MessageId"]] = _InFlight(
+            message["ReceiptHandle"], message["Body"], future, cancelled
+        )
 
     def _run_one(self, body: str, cancelled: threading.Event) -> None:
         try:
@@ -152,10 +165,10 @@ class Worker:
 
     def _keep_hidden(self) -> None:
         now = time.monotonic()
-        for entry in self._inflight.values():
-            if now - entry.extended_at >= self._visibility / 2:
-                self._set_visibility(entry.receipt, self._visibility)
-                entry.extended_at = now
+        due = [entry for entry in self._inflight.values() if now - entry.extended_at >= self._visibility / 2]
+        set_visibility(self._sqs, self._url, [entry.receipt for entry in due], self._visibility)
+        for entry in due:
+            entry.extended_at = now
 
     def _shutdown(self) -> None:
         # What is left of the grace after the poll that was running, less a reserve for the release
@@ -167,18 +180,22 @@ class Worker:
             self._keep_hidden()
             time.sleep(0.05)
         self._reap(flush=True)
-        for entry in self._inflight.values():
-            # Released, not lost: another worker can take it at once instead of after the timeout.
-            entry.cancelled.set()
-            self._set_visibility(entry.receipt, 0)
-            self.summary.released += 1
+        self._release(list(self._inflight.values()))
         self.released_running = len(self._inflight)
         self._inflight.clear()
 
-    def _set_visibility(self, receipt: str, seconds: int) -> None:
+    def _release(self, entries: list[_InFlight]) -> None:
+        """Hand running jobs back: each as a fresh message (its receive count starts again), the
+        received one deleted. A copy that runs while the original still finishes is harmless: the
+        ledger and the import journal make the second one only re-send its status."""
+        for entry in entries:
+            entry.cancelled.set()  # stop before the next import: the copy will do it
+        if not entries:
+            return
         try:
-            self._sqs.change_message_visibility(
-                QueueUrl=self._url, ReceiptHandle=receipt, VisibilityTimeout=seconds
-            )
-        except Exception as exc:  # the message may be gone already; nothing to keep hidden
-            logger.warning("could not change visibility: %s", type(exc).__name__)
+            self._deps.jobs.send_raw([entry.body for entry in entries])
+        except Exception as exc:  # not sent: the lease brings the originals back instead
+            logger.warning("could not re-queue released jobs (%s); they return after their lease", exc)
+            return
+        delete_messages(self._sqs, self._url, [entry.receipt for entry in entries])
+        self.summary.released += len(entries)

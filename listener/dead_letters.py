@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from handler.contract.ledger import Ledger
 from handler.contract.messages import AssetFailure, InferJob, JobCounts, RunFailed, parse_job
-from handler.contract.queues import MessageQueue, delete_messages
+from handler.contract.queues import SQS_BATCH, MessageQueue, delete_messages, receive
 from handler.contract.records import JobResult
 
 logger = logging.getLogger(__name__)
@@ -78,9 +78,7 @@ def redrive(sqs: Any, dlq_url: str, job_queue: MessageQueue, ledger: Ledger) -> 
     """Send dead jobs back to the job queue: those still in the dead-letter queue, then those parked
     in the ledger. Returns (from the queue, from the ledger)."""
     from_queue = 0
-    while messages := sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
-        "Messages", []
-    ):
+    while messages := receive(sqs, dlq_url, SQS_BATCH, wait=1):
         job_queue.send_raw([message["Body"] for message in messages])
         delete_messages(sqs, dlq_url, [message["ReceiptHandle"] for message in messages])
         from_queue += len(messages)

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import requests
 from imerit_ango.models.task_filter import StringFilter, TaskFilter
 
+from handler.contract.chunks import chunked
 from handler.contract.hub_http import AngoError, SdkWithPolicy, pooled_session
 from handler.contract.hub_pacing import HubPacer, PacerBook
 from handler.contract.messages import AssetRef
@@ -45,7 +46,7 @@ class AngoClient:
         self,
         host: str,
         api_key: str,
-        timeout: float = 30.0,
+        timeout: float = Settings.default("ango_timeout_seconds"),
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         pacer: HubPacer | None = None,
@@ -71,9 +72,8 @@ class AngoClient:
     def task_states(self, project_id: str, external_ids: Sequence[str]) -> list[TaskState]:
         """The tasks of every asset in the project that has one of `external_ids`: their status
         and pre-label mark, and, by their count per externalId, which ids other assets share."""
-        states, unique = [], sorted(set(external_ids))
-        for start in range(0, len(unique), PAGE_LIMIT):
-            some = unique[start : start + PAGE_LIMIT]
+        states = []
+        for some in chunked(sorted(set(external_ids)), PAGE_LIMIT):
             task_filter = TaskFilter(external_id=StringFilter(in_list=some))
             for task in self._tasks(project_id, task_filter, include_answer=False):
                 states.append(
@@ -107,8 +107,7 @@ class AngoClient:
         wanted = {asset.asset_id for asset in assets}
         found: dict[str, set[str]] = {asset_id: set() for asset_id in wanted}
         external_ids = sorted({asset.external_id for asset in assets})
-        for start in range(0, len(external_ids), PAGE_LIMIT):
-            some = external_ids[start : start + PAGE_LIMIT]
+        for some in chunked(external_ids, PAGE_LIMIT):
             task_filter = TaskFilter(external_id=StringFilter(in_list=some))
             for task in self._tasks(project_id, task_filter, include_answer=True):
                 asset_id = _asset_id_of(task)

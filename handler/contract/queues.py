@@ -1,4 +1,5 @@
-"""Sending to SQS: jobs to the job queue and status events to the status queue, batched."""
+"""SQS, in one place: sending jobs and status events (batched), and receiving, deleting, releasing
+and extending received messages, for the worker, the listener's pollers and the redrive."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from handler.contract.chunks import chunked
 from handler.contract.messages import dump_message
 
 logger = logging.getLogger(__name__)
+DEFAULT_LEASE_SECONDS = 20  # how long a container worker holds a job between renewals (x2)
 SQS_BATCH = 10  # the most one SQS batch call (send, delete, visibility) or receive takes
 
 
@@ -28,21 +31,11 @@ class MessageQueue:
         )
 
     def send_many(self, messages: Iterable[BaseModel]) -> int:
-        batch: list[BaseModel] = []
-        sent = 0
-        for message in messages:
-            batch.append(message)
-            if len(batch) == SQS_BATCH:
-                sent += self._send_batch(batch)
-                batch = []
-        if batch:
-            sent += self._send_batch(batch)
-        return sent
+        return sum(self._send_batch(batch) for batch in chunked(messages, SQS_BATCH))
 
     def send_raw(self, bodies: Sequence[str]) -> None:
         """Send message bodies as they are (a redrive moves jobs without re-encoding them)."""
-        for start in range(0, len(bodies), SQS_BATCH):
-            chunk = bodies[start : start + SQS_BATCH]
+        for chunk in chunked(bodies, SQS_BATCH):
             self._send_entries([{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)])
 
     def _send_batch(self, batch: Sequence[BaseModel]) -> int:
@@ -69,13 +62,37 @@ def delete_messages(sqs: Any, url: str, receipts: Sequence[str]) -> list[dict[st
     return failed
 
 
+def receive(sqs: Any, url: str, count: int, wait: int, visibility: int | None = None) -> list[dict[str, Any]]:
+    """Up to `count` messages, waiting at most `wait` s for the first; `visibility` holds them for
+    that long instead of the queue's own timeout."""
+    request: dict[str, Any] = {
+        "QueueUrl": url,
+        "MaxNumberOfMessages": min(count, SQS_BATCH),
+        "WaitTimeSeconds": wait,
+        "AttributeNames": ["ApproximateReceiveCount"],
+    }
+    if visibility is not None:
+        request["VisibilityTimeout"] = visibility
+    return list(sqs.receive_message(**request).get("Messages", []))
+
+
 def release_messages(sqs: Any, url: str, receipts: Sequence[str]) -> None:
     """Make received messages visible again at once (visibility 0), ten to a call."""
+    set_visibility(sqs, url, receipts, 0)
+
+
+def set_visibility(sqs: Any, url: str, receipts: Sequence[str], seconds: int) -> None:
+    """Hide received messages for `seconds` from now (extend a lease; 0 releases), ten to a call.
+    A message gone meanwhile (deleted, its receipt stale) is not an error: nothing to hide."""
     for entries in _receipt_entries(receipts):
-        entries = [{**entry, "VisibilityTimeout": 0} for entry in entries]
-        sqs.change_message_visibility_batch(QueueUrl=url, Entries=entries)
+        entries = [{**entry, "VisibilityTimeout": seconds} for entry in entries]
+        failed = sqs.change_message_visibility_batch(QueueUrl=url, Entries=entries).get("Failed", [])
+        for failure in failed:
+            logger.warning("could not change a message's visibility: %s", failure.get("Code"))
 
 
 def _receipt_entries(receipts: Sequence[str]) -> list[list[dict[str, Any]]]:
-    chunks = [receipts[start : start + SQS_BATCH] for start in range(0, len(receipts), SQS_BATCH)]
-    return [[{"Id": str(i), "ReceiptHandle": receipt} for i, receipt in enumerate(chunk)] for chunk in chunks]
+    return [
+        [{"Id": str(i), "ReceiptHandle": receipt} for i, receipt in enumerate(chunk)]
+        for chunk in chunked(receipts, SQS_BATCH)
+    ]

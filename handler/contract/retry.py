@@ -53,7 +53,13 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self.max_delay)
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+        return full_jitter(attempt, self.base_delay, self.max_delay)
+
+
+def full_jitter(attempt: int, base: float, cap: float) -> float:
+    """A delay drawn uniformly up to base x 2^attempt, capped: retries of many clients spread out
+    instead of arriving together (the "full jitter" of AWS's backoff write-up)."""
+    return random.uniform(0, min(cap, base * 2**attempt))
 
 
 def call_with_retries(

@@ -7,6 +7,7 @@ not here: boto3 reads the standard AWS_* variables (AWS_ENDPOINT_URL included) b
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -85,6 +86,15 @@ class Settings(BaseSettings):
     def _networks_parse(cls, value: str) -> str:
         parse_networks(value)  # a typo fails at start-up, not as refused downloads later
         return value
+
+    def http_pool_size(self) -> int:
+        """Connections kept per pool: every download thread of two concurrent jobs, at least 16."""
+        return max(16, self.download_concurrency * 2)
+
+    @classmethod
+    def default(cls, name: str) -> Any:
+        """A field's default, for code that takes the setting as an argument (one source of truth)."""
+        return cls.model_fields[name].default
 
     def asset_networks(self) -> tuple[IPNetwork, ...]:
         return parse_networks(self.allowed_asset_networks)
