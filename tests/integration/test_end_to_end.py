@@ -216,8 +216,13 @@ def test_a_run_that_cannot_start_gets_a_clear_error_and_enqueues_nothing(
 
 
 def test_the_api_key_never_reaches_the_logs(emulator, adapter):
-    for name in ("listener", "worker-0", "worker-1"):
-        assert demo_data.API_KEY not in adapter.log_text(name)
+    # Its own run, so the scan below covers a run's every step whatever ran before it.
+    session = start_demo_run(emulator, batches=[demo_data.BATCH_B_ID])
+    assert finish(emulator, session, adapter)["responses"]
+    logs = {name: adapter.log_text(name) for name in ("listener", "worker-0", "worker-1")}
+    run_id = run_id_for(demo_data.PLUGIN_ID, session)
+    assert all(run_id in text for text in logs.values())  # every process logged this run
+    assert not [name for name, text in logs.items() if demo_data.API_KEY in text]
 
 
 def test_the_listener_reconnects_when_hub_drops_the_socket(emulator, adapter):

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from handler.contract.ango import PAGE_LIMIT, AssetPage, TaskState
-from handler.contract.messages import InferJob, PlanJob, RunPlanned
+from handler.contract.messages import MAX_MESSAGE_BYTES, AssetRef, InferJob, PlanJob, RunPlanned, dump_message
 from handler.contract.records import ClassTarget, PlanCursor, RunPlan, RunRecord
 from handler.contract.settings import Settings
 from handler.deps import Deps
-from handler.planner import plan_run
+from handler.planner import _chunk, plan_run
 
 pytestmark = pytest.mark.unit
 
@@ -226,3 +226,19 @@ def test_assets_shown_again_by_a_shifting_listing_are_taken_once():
         jobs, _ = planned(deps)
     ids = asset_ids(jobs)
     assert len(ids) == len(set(ids))
+
+
+def refs(n, url_length=40):
+    return [
+        AssetRef(asset_id=f"a{i}", external_id=f"e{i}", data_url="http://h/" + "x" * url_length)
+        for i in range(n)
+    ]
+
+
+def test_chunking_respects_job_size_and_the_message_budget():
+    small = list(_chunk("r", 7, refs(120), 50))
+    assert [len(j.assets) for j in small] == [50, 50, 20]
+    assert [j.job_id for j in small] == ["000007", "000008", "000009"]  # numbered on from the cursor
+    big = list(_chunk("r", 0, refs(100, url_length=2000), 100))
+    assert sum(len(j.assets) for j in big) == 100
+    assert all(len(dump_message(j).encode()) <= MAX_MESSAGE_BYTES for j in big)
