@@ -221,7 +221,7 @@ def test_the_api_key_never_reaches_the_logs(emulator, adapter):
     assert finish(emulator, session, adapter)["responses"]
     logs = {name: adapter.log_text(name) for name in ("listener", "worker-0", "worker-1")}
     run_id = run_id_for(demo_data.PLUGIN_ID, session)
-    assert all(run_id in text for text in logs.values())  # every process logged this run
+    assert run_id in logs["listener"] and (run_id in logs["worker-0"] or run_id in logs["worker-1"])
     assert not [name for name, text in logs.items() if demo_data.API_KEY in text]
 
 
