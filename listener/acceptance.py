@@ -19,10 +19,10 @@ from handler.contract.ledger import Ledger
 from handler.contract.messages import PlanJob
 from handler.contract.model import ModelSpec
 from handler.contract.queues import MessageQueue
-from handler.contract.records import RunRecord
+from handler.contract.records import ClassTarget, RunRecord
 from handler.contract.redaction import in_flight
 from handler.contract.retry import TransientError
-from handler.contract.run_config import ConfigError, parse_config_json
+from handler.contract.run_config import ConfigError, RunConfig, parse_config_json
 from listener.mapping import MappingError, resolve_targets
 from listener.payload import PayloadError, PluginRun, parse_plugin_run
 
@@ -62,7 +62,20 @@ class RunAcceptor:
         run_id = run_id_for(self.plugin_id, payload.session)
         if config.existing == "skip":
             self._refuse_overlap(payload.projectId, run_id)
-        run = RunRecord(
+        run = self._record(run_id, payload, config, targets)
+        if not self.ledger.create_run(run):
+            logger.info("run %s: session seen before; not enqueued again", run_id)
+            return None
+        self.ledger.mark_active(run.project_id, run_id)
+        self.jobs.send(PlanJob(run_id=run_id))
+        self.ledger.mark_queued(run_id)  # a listener killed before this line re-sends on restart
+        logger.info("run %s: accepted (project %s, %d classes)", run_id, run.project_id, len(targets))
+        return run
+
+    def _record(
+        self, run_id: str, payload: PluginRun, config: RunConfig, targets: tuple[ClassTarget, ...]
+    ) -> RunRecord:
+        return RunRecord(
             run_id=run_id,
             session=payload.session,
             plugin_id=self.plugin_id,
@@ -75,14 +88,6 @@ class RunAcceptor:
             api_key_ciphertext=self.ledger.encrypt_api_key(run_id, payload.apiKey),
             accepted_at=time.time(),
         )
-        if not self.ledger.create_run(run):
-            logger.info("run %s: session seen before; not enqueued again", run_id)
-            return None
-        self.ledger.mark_active(run.project_id, run_id)
-        self.jobs.send(PlanJob(run_id=run_id))
-        self.ledger.mark_queued(run_id)  # a listener killed before this line re-sends on restart
-        logger.info("run %s: accepted (project %s, %d classes)", run_id, run.project_id, len(targets))
-        return run
 
     def _refuse_overlap(self, project_id: str, run_id: str) -> None:
         """A run that skips pre-labeled assets judges by Hub's isPreLabeled, which a run still

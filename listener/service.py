@@ -37,12 +37,7 @@ class Listener:
         clients = clients or make_clients()
         ledger = Ledger.of(settings, clients)
         self._settings, self._ledger = settings, ledger
-        status = MessageQueue(clients.sqs, settings.status_queue_url)
-        self.drain = (
-            DeadLetterDrain(clients.sqs, settings.job_dlq_url, ledger, status)
-            if settings.job_dlq_url
-            else None
-        )
+        self.drain = _drain(settings, clients, ledger)
         self.acceptor = RunAcceptor(
             plugin_id=settings.ango_plugin_id,
             spec=load_model_spec(settings.model_name),  # the model's module, not its weights or libraries
@@ -51,13 +46,9 @@ class Listener:
             ango=client_factory(settings),
         )
         self.registry = RunRegistry(ledger)
+        interval = settings.progress_interval_seconds
         self.relay = StatusRelay(
-            clients.sqs,
-            settings.status_queue_url,
-            self.registry,
-            ledger,
-            self,
-            settings.progress_interval_seconds,
+            clients.sqs, settings.status_queue_url, self.registry, ledger, self, interval
         )
         self.socket = PluginSocket(
             settings.ango_host,
@@ -166,6 +157,13 @@ class Listener:
             "msg": message,
         }
         self.socket.emit("log", payload)
+
+
+def _drain(settings: Settings, clients: AwsClients, ledger: Ledger) -> DeadLetterDrain | None:
+    if not settings.job_dlq_url:
+        return None
+    status = MessageQueue(clients.sqs, settings.status_queue_url)
+    return DeadLetterDrain(clients.sqs, settings.job_dlq_url, ledger, status)
 
 
 def _plugin_credentials(settings: Settings) -> dict[str, str]:

@@ -16,11 +16,7 @@ Progress and the final summary can be recomputed from these at any time.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from typing import Any, TypeVar
-
-from botocore.exceptions import ClientError
-from pydantic import BaseModel
+from typing import Any
 
 from handler.contract.aws import AwsClients
 from handler.contract.records import (
@@ -31,12 +27,11 @@ from handler.contract.records import (
     RunPlan,
     RunRecord,
 )
+from handler.contract.s3_store import S3Store, VersionConflict
 from handler.contract.settings import Settings
 
 PREFIX = "runs/"
 ACTIVE_PREFIX = f"{PREFIX}_active/"  # 4 parts deep: never taken for a run's own records
-_CONDITION_FAILED = {"PreconditionFailed", "ConditionalRequestConflict"}
-_M = TypeVar("_M", bound=BaseModel)
 
 
 class ImportConflict(Exception):
@@ -45,7 +40,7 @@ class ImportConflict(Exception):
 
 class Ledger:
     def __init__(self, s3: Any, kms: Any, bucket: str, kms_key_id: str) -> None:
-        self._s3, self._kms, self._bucket, self._key = s3, kms, bucket, kms_key_id
+        self._store, self._kms, self._key = S3Store(s3, bucket, kms_key_id), kms, kms_key_id
 
     @classmethod
     def of(cls, settings: Settings, clients: AwsClients) -> Ledger:
@@ -72,83 +67,78 @@ class Ledger:
 
     def create_run(self, run: RunRecord) -> bool:
         """Store a new run; False if a run with this id exists already (a repeated event)."""
-        return self._put(f"{PREFIX}{run.run_id}/run.json", run, only_if_new=True)
+        return self._store.put(f"{PREFIX}{run.run_id}/run.json", run, only_if_new=True)
 
     def load_run(self, run_id: str) -> RunRecord | None:
-        return self._get(f"{PREFIX}{run_id}/run.json", RunRecord)
+        return self._store.get(f"{PREFIX}{run_id}/run.json", RunRecord)
 
     def save_plan_cursor(self, run_id: str, cursor: PlanCursor) -> None:
-        self._put(f"{PREFIX}{run_id}/plan-cursor.json", cursor)
+        self._store.put(f"{PREFIX}{run_id}/plan-cursor.json", cursor)
 
     def load_plan_cursor(self, run_id: str) -> PlanCursor | None:
-        return self._get(f"{PREFIX}{run_id}/plan-cursor.json", PlanCursor)
+        return self._store.get(f"{PREFIX}{run_id}/plan-cursor.json", PlanCursor)
 
     def save_plan(self, run_id: str, plan: RunPlan) -> None:
-        self._put(f"{PREFIX}{run_id}/plan.json", plan)
+        self._store.put(f"{PREFIX}{run_id}/plan.json", plan)
 
     def load_plan(self, run_id: str) -> RunPlan | None:
-        return self._get(f"{PREFIX}{run_id}/plan.json", RunPlan)
+        return self._store.get(f"{PREFIX}{run_id}/plan.json", RunPlan)
 
     def save_job_result(self, run_id: str, result: JobResult) -> None:
-        self._put(f"{PREFIX}{run_id}/jobs/{result.job_id}.json", result)
+        self._store.put(f"{PREFIX}{run_id}/jobs/{result.job_id}.json", result)
 
     def load_job_result(self, run_id: str, job_id: str) -> JobResult | None:
-        return self._get(f"{PREFIX}{run_id}/jobs/{job_id}.json", JobResult)
+        return self._store.get(f"{PREFIX}{run_id}/jobs/{job_id}.json", JobResult)
 
     def list_job_results(self, run_id: str) -> list[JobResult]:
         results = []
-        for key in self._keys(f"{PREFIX}{run_id}/jobs/"):
-            result = self._get(key, JobResult)
+        for key in self._store.keys(f"{PREFIX}{run_id}/jobs/"):
+            result = self._store.get(key, JobResult)
             if result is not None:
                 results.append(result)
         return results
 
     def load_imports(self, run_id: str, job_id: str) -> tuple[ImportRecord, str | None]:
         """The job's import journal and its version (ETag); an empty one, version None, if new."""
-        key = f"{PREFIX}{run_id}/imports/{job_id}.json"
-        try:
-            response = self._s3.get_object(Bucket=self._bucket, Key=key)
-        except ClientError as exc:
-            if _error_code(exc) in {"NoSuchKey", "404"}:
-                return ImportRecord(), None
-            raise
-        return ImportRecord.model_validate_json(response["Body"].read()), str(response["ETag"])
+        found = self._store.get_bytes(f"{PREFIX}{run_id}/imports/{job_id}.json")
+        return (
+            (ImportRecord(), None)
+            if found is None
+            else (ImportRecord.model_validate_json(found[0]), found[1])
+        )
 
     def save_imports(self, run_id: str, job_id: str, record: ImportRecord, version: str | None) -> str:
         """Write the journal only over the version read (or only if new); returns the new version."""
-        condition = {"IfMatch": version} if version else {"IfNoneMatch": "*"}
-        key = f"{PREFIX}{run_id}/imports/{job_id}.json"
+        key, body = f"{PREFIX}{run_id}/imports/{job_id}.json", record.model_dump_json().encode()
         try:
-            response = self._put_bytes(key, record.model_dump_json().encode(), **condition)
-        except ClientError as exc:
-            if _error_code(exc) in _CONDITION_FAILED:
-                raise ImportConflict(f"job {run_id}/{job_id}: import journal changed under us") from None
-            raise
-        return str(response["ETag"])
+            return self._store.put_bytes(key, body, only_if_new=version is None, over_version=version)
+        except VersionConflict:
+            raise ImportConflict(f"job {run_id}/{job_id}: import journal changed under us") from None
 
     def park_dead_job(self, run_id: str, job_id: str, body: str) -> None:
-        self._put_bytes(f"{PREFIX}{run_id}/dead/{job_id}.json", body.encode())
+        self._store.put_bytes(f"{PREFIX}{run_id}/dead/{job_id}.json", body.encode())
 
     def parked_dead_jobs(self, run_id: str | None = None) -> list[tuple[str, str]]:
         """(key, job body) of every parked dead job, of one run or of all runs."""
         prefix = f"{PREFIX}{run_id}/dead/" if run_id else PREFIX
         parked = []
-        for key in self._keys(prefix):
+        for key in self._store.keys(prefix):
             if "/dead/" in key:
-                body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read().decode()
-                parked.append((key, body))
+                found = self._store.get_bytes(key)
+                if found is not None:
+                    parked.append((key, found[0].decode()))
         return parked
 
     def delete(self, key: str) -> None:
-        self._s3.delete_object(Bucket=self._bucket, Key=key)
+        self._store.delete(key)
 
     def mark_queued(self, run_id: str) -> None:
-        self._put_bytes(f"{PREFIX}{run_id}/queued", b"")
+        self._store.put_bytes(f"{PREFIX}{run_id}/queued", b"")
 
     def open_runs(self) -> list[tuple[str, bool]]:
         """(run id, whether its plan job was sent) of every run that has no final message yet."""
         files: dict[str, set[str]] = {}
-        for key in self._keys(PREFIX):
+        for key in self._store.keys(PREFIX):
             parts = key.split("/")
             if len(parts) == 3:  # runs/<id>/<file>
                 files.setdefault(parts[1], set()).add(parts[2])
@@ -156,76 +146,33 @@ class Ledger:
         return [(run_id, bool(names & {"queued", "plan.json"})) for run_id, names in open_.items()]
 
     def mark_active(self, project_id: str, run_id: str) -> None:
-        self._put_bytes(f"{ACTIVE_PREFIX}{project_id}/{run_id}", b"")
+        self._store.put_bytes(f"{ACTIVE_PREFIX}{project_id}/{run_id}", b"")
 
     def clear_active(self, project_id: str, run_id: str) -> None:
         self.delete(f"{ACTIVE_PREFIX}{project_id}/{run_id}")
 
     def active_runs(self, project_id: str) -> list[str]:
         """Runs on this project accepted and not yet answered (as far as their markers say)."""
-        return [key.rsplit("/", 1)[1] for key in self._keys(f"{ACTIVE_PREFIX}{project_id}/")]
+        return [key.rsplit("/", 1)[1] for key in self._store.keys(f"{ACTIVE_PREFIX}{project_id}/")]
 
     def finish_run(self, run_id: str, final: FinalRecord) -> bool:
         """Record the final message; False if the run was finished before (answer only once)."""
-        return self._put(f"{PREFIX}{run_id}/final.json", final, only_if_new=True)
+        return self._store.put(f"{PREFIX}{run_id}/final.json", final, only_if_new=True)
 
     def mark_responded(self, run_id: str, final: FinalRecord) -> None:
-        self._put(f"{PREFIX}{run_id}/final.json", final.model_copy(update={"responded": True}))
+        self._store.put(f"{PREFIX}{run_id}/final.json", final.model_copy(update={"responded": True}))
 
     def load_final(self, run_id: str) -> FinalRecord | None:
-        return self._get(f"{PREFIX}{run_id}/final.json", FinalRecord)
+        return self._store.get(f"{PREFIX}{run_id}/final.json", FinalRecord)
 
     def unanswered_runs(self) -> list[str]:
         """Runs whose final message is recorded but not marked sent (the listener died, or the
         socket dropped, in between). Reads every final.json: for start-up, not for a loop."""
         unanswered = []
-        for key in self._keys(PREFIX):
+        for key in self._store.keys(PREFIX):
             parts = key.split("/")
             if len(parts) == 3 and parts[2] == "final.json":
-                final = self._get(key, FinalRecord)
+                final = self._store.get(key, FinalRecord)
                 if final is not None and not final.responded:
                     unanswered.append(parts[1])
         return unanswered
-
-    # -- S3 ------------------------------------------------------------------------------------
-
-    def _put(self, key: str, record: BaseModel, only_if_new: bool = False) -> bool:
-        extra = {"IfNoneMatch": "*"} if only_if_new else {}
-        try:
-            self._put_bytes(key, record.model_dump_json().encode(), **extra)
-        except ClientError as exc:
-            if only_if_new and _error_code(exc) in _CONDITION_FAILED:
-                return False
-            raise
-        return True
-
-    def _put_bytes(self, key: str, body: bytes, **conditions: str) -> dict[str, Any]:
-        response: dict[str, Any] = self._s3.put_object(
-            Bucket=self._bucket,
-            Key=key,
-            Body=body,
-            ContentType="application/json",
-            ServerSideEncryption="aws:kms",
-            SSEKMSKeyId=self._key,
-            **conditions,
-        )
-        return response
-
-    def _keys(self, prefix: str) -> Iterator[str]:
-        paginator = self._s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
-            for entry in page.get("Contents", []):
-                yield str(entry["Key"])
-
-    def _get(self, key: str, model: type[_M]) -> _M | None:
-        try:
-            response = self._s3.get_object(Bucket=self._bucket, Key=key)
-        except ClientError as exc:
-            if _error_code(exc) in {"NoSuchKey", "404"}:
-                return None
-            raise
-        return model.model_validate_json(response["Body"].read())
-
-
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
