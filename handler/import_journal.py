@@ -25,6 +25,11 @@ class ImportJournal:
         self._ledger, self._run_id, self._job_id = ledger, run_id, job_id
         self._record, self._version = ledger.load_imports(run_id, job_id)
 
+    @property
+    def is_new(self) -> bool:
+        """No attempt of this job has written to it yet."""
+        return self._version is None
+
     def done(self) -> dict[str, int]:
         """Asset id -> objects imported, for assets whose import Hub confirmed."""
         return {asset_id: entry.objects for asset_id, entry in self._record.assets.items() if entry.done}

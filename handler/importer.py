@@ -60,12 +60,23 @@ class Importer:
         logger.info("run %s: %d imports in doubt, %d had landed", self._run, len(in_doubt), len(landed))
 
     def import_all(
-        self, labeled: Sequence[Labeled], batch_size: int, tally: JobTally, cancelled: threading.Event | None
+        self,
+        labeled: Sequence[Labeled],
+        batch_size: int,
+        tally: JobTally,
+        cancelled: threading.Event | None,
+        run_cancelled: Callable[[], bool] = lambda: False,
     ) -> None:
+        """Import in batches. `cancelled`: the worker released the job (another worker does the
+        rest, so nothing is recorded); `run_cancelled`: the run was cancelled (the rest is counted
+        as not processed)."""
         done = 0
         for batch in chunked(labeled, batch_size):
             if cancelled is not None and cancelled.is_set():
                 raise JobCancelled(f"run {self._run}: released before importing {len(labeled) - done} assets")
+            if run_cancelled():
+                tally.cancel([asset for asset, _ in labeled[done:]])
+                return
             self._import_batch(batch, tally)
             done += len(batch)
 
@@ -98,8 +109,8 @@ class Importer:
                     tally.fail(asset, f"Ango Hub refused the pre-labels ({exc.status}: {exc.hub_message})")
             return
         self._journal.settle(objects)
-        for _, labels in batch:
-            tally.imported(labels.objects)
+        for asset, labels in batch:
+            tally.imported(labels.objects, asset, labels)
 
     def send(self, batch: Sequence[Labeled]) -> None:
         """Import `batch`, retried; after a failure that may have applied, only what did not land

@@ -44,7 +44,13 @@ class PageOutcome:
         self._listed, self._max_failures = cursor.listed, max_failures
         self._skipped, self._failed = Counter(cursor.skipped), cursor.failed
         self._failures = list(cursor.failures)
+        self._ready_before = cursor.ready
         self.ready: list[AssetRef] = []
+
+    @property
+    def ready_in_all(self) -> int:
+        """Assets taken for jobs so far, this page's included."""
+        return self._ready_before + len(self.ready)
 
     def add(self, asset: dict[str, Any], tasks: PageTasks, existing: str) -> None:
         self._listed += 1
@@ -72,6 +78,7 @@ class PageOutcome:
     def cursor(self, **place: Any) -> PlanCursor:
         return PlanCursor(
             listed=self._listed,
+            ready=self.ready_in_all,
             skipped=dict(self._skipped),
             failed=self._failed,
             failures=tuple(self._failures),

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
 from typing import Any
 
 from handler.contract.ango import PAGE_LIMIT, AngoClient
-from handler.contract.chunks import chunked
+from handler.contract.chunks import job_chunks
 from handler.contract.hub_http import AngoError
-from handler.contract.messages import MAX_MESSAGE_BYTES, AssetRef, InferJob, PlanJob, RunFailed
+from handler.contract.messages import AssetRef, InferJob, PlanJob, RunFailed
 from handler.contract.records import MAX_FAILURES_IN_STATUS, PlanCursor, RunPlan, RunRecord
 from handler.deps import Deps
 from handler.plan_page import PageOutcome, PageTasks
@@ -56,8 +55,12 @@ class _Planner:
         self._deadline = time.monotonic() + deps.settings.plan_slice_seconds
 
     def resume(self) -> RunPlan | None:
-        """The finished plan, or None when the time slice ran out first."""
+        """The finished plan, or None when the time slice ran out first. A cancelled run stops
+        listing: what was listed is queued (and dropped by the handlers) and the plan is final."""
         while self._cursor.selection < len(self._selections):
+            if self._deps.ledger.is_cancelled(self._run.run_id):
+                logger.info("run %s: cancelled while listing", self._run.run_id)
+                return self._finish(cancelled=True)
             if time.monotonic() > self._deadline:
                 logger.info(
                     "run %s: listed %d assets; going on in a new message",
@@ -76,6 +79,8 @@ class _Planner:
         jobs, pending = self._fill_jobs(cursor.pending + tuple(update.ready), flush=cursor.next_job == 0)
         last_page = not page.assets or cursor.page * PAGE_LIMIT >= page.total
         place = {"selection": cursor.selection + 1, "page": 1} if last_page else {"page": cursor.page + 1}
+        if self._sampled(update):  # a trial has its assets: no more listing
+            last_page, place = True, {"selection": len(self._selections), "page": 1}
         recent_ids = () if last_page else tuple(_text(a.get("_id")) for a in page.assets)
         # Jobs first, cursor second: a crash in between lists the page again and sends the same
         # job ids, which handlers skip once done.
@@ -95,19 +100,26 @@ class _Planner:
         earlier = {b for b in self._selections[: cursor.selection] if b}
         update = PageOutcome(cursor, MAX_FAILURES_IN_STATUS)
         for asset in fresh:
+            if self._sampled(update):
+                break
             if not earlier & tasks.batches_of(asset):
                 update.add(asset, tasks, self._config.existing)
         return update
+
+    def _sampled(self, update: PageOutcome) -> bool:
+        """A trial run (`sample`: N) takes the first N assets ready to label, and lists no more."""
+        sample = self._config.sample
+        return sample is not None and update.ready_in_all >= sample
 
     def _fill_jobs(
         self, pending: tuple[AssetRef, ...], flush: bool
     ) -> tuple[list[InferJob], tuple[AssetRef, ...]]:
         size = self._config.job_size
         cut = len(pending) if flush else len(pending) - len(pending) % size
-        jobs = list(_chunk(self._run.run_id, self._cursor.next_job, pending[:cut], size))
+        jobs = list(job_chunks(self._run.run_id, "{:06d}", self._cursor.next_job, pending[:cut], size))
         return jobs, pending[cut:]
 
-    def _finish(self) -> RunPlan:
+    def _finish(self, cancelled: bool = False) -> RunPlan:
         jobs, _ = self._fill_jobs(self._cursor.pending, flush=True)
         self._deps.jobs.send_many(jobs)
         cursor = self._cursor
@@ -117,6 +129,7 @@ class _Planner:
             skipped=cursor.skipped,
             failed=cursor.failed,
             failures=cursor.failures,
+            cancelled=cancelled,
         )
         self._deps.ledger.save_plan(self._run.run_id, plan)
         logger.info(
@@ -127,25 +140,6 @@ class _Planner:
     def _save(self, cursor: PlanCursor) -> None:
         self._deps.ledger.save_plan_cursor(self._run.run_id, cursor)
         self._cursor = cursor
-
-
-def _chunk(run_id: str, first_seq: int, assets: Sequence[AssetRef], size: int) -> Iterator[InferJob]:
-    seq = first_seq
-    for chunk in chunked(assets, size):
-        for part in _fit_budget(chunk):
-            yield InferJob(run_id=run_id, job_id=f"{seq:06d}", assets=tuple(part))
-            seq += 1
-
-
-def _fit_budget(assets: Sequence[AssetRef]) -> Iterator[Sequence[AssetRef]]:
-    """Split a chunk in halves until each fits the message budget (long signed URLs add up)."""
-    body = InferJob(run_id="r" * 64, job_id="0" * 6, assets=tuple(assets)).model_dump_json()
-    if len(body.encode()) <= MAX_MESSAGE_BYTES or len(assets) == 1:
-        yield assets
-        return
-    middle = len(assets) // 2
-    yield from _fit_budget(assets[:middle])
-    yield from _fit_budget(assets[middle:])
 
 
 def _text(value: Any) -> str:

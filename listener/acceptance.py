@@ -25,6 +25,7 @@ from handler.contract.retry import TransientError
 from handler.contract.run_config import ConfigError, RunConfig, parse_config_json
 from listener.mapping import MappingError, resolve_targets
 from listener.payload import PayloadError, PluginRun, parse_plugin_run
+from listener.run_control import ControlRefused, cancel_project_runs, last_finished_run, retry_run
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,13 @@ def run_id_for(plugin_id: str, session: str) -> str:
     return hashlib.sha256(f"{plugin_id}\x00{session}".encode()).hexdigest()[:32]
 
 
+@dataclass(frozen=True)
+class ActionDone:
+    """A control click (cancel, retry_failed) was done; `message` answers its session."""
+
+    message: str
+
+
 @dataclass
 class RunAcceptor:
     plugin_id: str
@@ -48,13 +56,19 @@ class RunAcceptor:
     ledger: Ledger
     jobs: MessageQueue
     ango: Callable[[str], AngoClient]
+    status: MessageQueue | None = None  # where a retry click tells the relay about the retry
 
-    def accept(self, data: Any) -> RunRecord | None:
-        """The recorded run, or None when this session was accepted before (a repeated event)."""
+    def accept(self, data: Any) -> RunRecord | ActionDone | None:
+        """The recorded run, or what a control click did, or None when this session was accepted
+        before (a repeated event)."""
         try:
             payload = parse_plugin_run(data)
             config, _ = parse_config_json(payload.configJSON, self.spec)
+            # With the clicking user's own key: a user who cannot open the project cannot steer
+            # its runs either (401/403/404 refuse the click), whoever started them.
             project = self._project(payload)
+            if config.action != "run":
+                return self._act(config.action, payload.projectId)
             _check_project_type(project, payload.projectId)
             targets = resolve_targets(payload.mapped_classes(), project, self.spec)
         except (PayloadError, ConfigError, MappingError) as exc:
@@ -67,10 +81,24 @@ class RunAcceptor:
             logger.info("run %s: session seen before; not enqueued again", run_id)
             return None
         self.ledger.mark_active(run.project_id, run_id)
+        self.ledger.index_run(run)
         self.jobs.send(PlanJob(run_id=run_id))
         self.ledger.mark_queued(run_id)  # a listener killed before this line re-sends on restart
         logger.info("run %s: accepted (project %s, %d classes)", run_id, run.project_id, len(targets))
         return run
+
+    def _act(self, action: str, project_id: str) -> ActionDone:
+        try:
+            if action == "cancel":
+                return ActionDone(_cancelled_message(cancel_project_runs(self.ledger, project_id)))
+            run = last_finished_run(self.ledger, project_id)
+            if run is None:
+                raise ControlRefused("this project has no finished run to retry")
+            return ActionDone(
+                f"Retry: {retry_run(self.ledger, self.jobs, self.status, run.run_id).sentence(run.run_id)}."
+            )
+        except ControlRefused as exc:
+            raise RunRejected(f"Nothing done: {exc}.") from None
 
     def _record(
         self, run_id: str, payload: PluginRun, config: RunConfig, targets: tuple[ClassTarget, ...]
@@ -124,6 +152,19 @@ class RunAcceptor:
         except TransientError:
             message = "Ango Hub is not answering right now; please run the plugin again later."
             raise RunRejected(message) from None
+
+
+def _cancelled_message(runs: list[RunRecord]) -> str:
+    if not runs:
+        return "Nothing to cancel: no run on this project is going."
+    started = "; ".join(
+        f"{run.run_id} started by {run.run_by or 'unknown'} at {_clock(run.accepted_at)}" for run in runs
+    )
+    return f"Cancelled {len(runs)} runs on this project: {started}."
+
+
+def _clock(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
 
 
 def _check_project_type(project: dict[str, Any], project_id: str) -> None:

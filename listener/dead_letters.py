@@ -62,7 +62,7 @@ def record_dead_job(body: str, ledger: Ledger, status: MessageQueue) -> None:
 def _result_of_dead_job(job: InferJob, ledger: Ledger) -> JobResult:
     journal, _ = ledger.load_imports(job.run_id, job.job_id)
     labeled = objects = 0
-    failures = []
+    failures, unfinished = [], []
     for asset in job.assets:
         entry = journal.assets.get(asset.asset_id)
         if entry is not None and entry.done:
@@ -70,8 +70,15 @@ def _result_of_dead_job(job: InferJob, ledger: Ledger) -> JobResult:
         else:
             reason = IN_DOUBT if entry is not None else NOT_PROCESSED
             failures.append(AssetFailure(external_id=asset.external_id, reason=reason))
+            unfinished.append(asset)
     counts = JobCounts(assets_labeled=labeled, assets_failed=len(failures), objects_created=objects)
-    return JobResult(job_id=job.job_id, counts=counts, failures=tuple(failures), dead_lettered=True)
+    return JobResult(
+        job_id=job.job_id,
+        counts=counts,
+        failures=tuple(failures),
+        dead_lettered=True,
+        unfinished=tuple(unfinished),
+    )
 
 
 def redrive(sqs: Any, dlq_url: str, job_queue: MessageQueue, ledger: Ledger) -> tuple[int, int]:

@@ -12,8 +12,16 @@ from pydantic import ValidationError
 
 from handler.contract.ledger import Ledger
 from handler.contract.logs import log_context
-from handler.contract.messages import JobFinished, RunFailed, RunPlanned, parse_status
+from handler.contract.messages import (
+    AnyStatus,
+    JobFinished,
+    RetryQueued,
+    RunPlanned,
+    is_retry_job,
+    parse_status,
+)
 from handler.contract.records import FinalRecord, RunRecord
+from handler.contract.run_figures import estimate_line
 from listener.polling import keep_polling
 from listener.progress import RunProgress
 
@@ -58,7 +66,8 @@ class RunRegistry:
         if run is None:
             return None
         restored = RunProgress(run)
-        restored.restore(self._ledger.load_plan(run_id), self._ledger.list_job_results(run_id))
+        results = self._ledger.list_job_results(run_id)
+        restored.restore(self._ledger.load_plan(run_id), results, self._ledger.list_retries(run_id))
         with self._lock:
             return self._runs.setdefault(run_id, restored)
 
@@ -152,14 +161,43 @@ class StatusRelay:
         with log_context(run_id=event.run_id, job_id=getattr(event, "job_id", None)):
             return self._apply(event)
 
-    def _apply(self, event: RunPlanned | JobFinished | RunFailed) -> bool:
+    def _apply(self, event: AnyStatus) -> bool:
         progress = self._registry.get(event.run_id)
         if progress is None:
             logger.error("status for unknown run %s; dropped", event.run_id)
             return True
+        if isinstance(event, RetryQueued) or (isinstance(event, JobFinished) and is_retry_job(event.job_id)):
+            return self._apply_retry(progress, event)
         for level, message in progress.apply(event, self._interval):
             self._notifier.log(progress.run, level, message)
+        if isinstance(event, RunPlanned) and not progress.complete:
+            self._notifier.log(progress.run, "INFO", estimate_line(self._ledger, progress.run, event))
         return self._finish(progress) if progress.complete else True
+
+    def _apply_retry(self, progress: RunProgress, event: RetryQueued | JobFinished) -> bool:
+        """A retry of an answered run: Hub's session was answered already, and Hub's docs say
+        nothing of a second response, so the retry speaks through log lines; final.json's message
+        is updated, once per round, when the round's last job is in."""
+        run = progress.run
+        if isinstance(event, RetryQueued):
+            progress.retries.update({r.round: r for r in self._ledger.list_retries(run.run_id)})
+            what = f"{event.assets} failed or unprocessed assets queued again in {event.jobs} jobs"
+            self._notifier.log(run, "INFO", f"Retry {event.round}: {what}.")
+            return True
+        for level, message in progress.apply(event, self._interval):
+            self._notifier.log(run, level, message)
+        round_ = int(event.job_id[1:].split("-", 1)[0])
+        final = self._ledger.load_final(run.run_id)
+        if progress.retry_done(round_) and final is not None and final.retry_round < round_:
+            message, _ = progress.final_message(now=final.finished_at)
+            message = f"After retry {round_}: {message}"
+            self._ledger.update_final(
+                run.run_id, final.model_copy(update={"message": message, "retry_round": round_})
+            )
+            self._notifier.log(run, "INFO", message)
+            logger.info("run %s: retry %d finished: %s", run.run_id, round_, message)
+            self._registry.remove(run.run_id)
+        return True
 
     def _finish(self, progress: RunProgress) -> bool:
         """Answer the run once. The final message is recorded first (so a second listener or a
@@ -167,7 +205,9 @@ class StatusRelay:
         message is deleted only after that, so a listener killed in between answers on restart."""
         message, error = progress.final_message()
         run = progress.run
-        final = FinalRecord(message=message, error=error)
+        final = FinalRecord(
+            message=message, error=error, finished_at=time.time(), cancelled=progress.cancelled
+        )
         if not self._ledger.finish_run(run.run_id, final):
             final = self._ledger.load_final(run.run_id) or final
         return self._send_final(run, final)

@@ -18,7 +18,7 @@ from handler.contract.queues import MessageQueue
 from handler.contract.records import RunRecord
 from handler.contract.redaction import in_flight
 from handler.contract.settings import Settings
-from listener.acceptance import RunAcceptor, RunRejected, run_id_for
+from listener.acceptance import ActionDone, RunAcceptor, RunRejected, run_id_for
 from listener.dead_letter_drain import DeadLetterDrain
 from listener.payload import session_of
 from listener.plugin_socket import PluginSocket
@@ -44,6 +44,7 @@ class Listener:
             ledger=ledger,
             jobs=MessageQueue(clients.sqs, settings.job_queue_url),
             ango=client_factory(settings),
+            status=MessageQueue(clients.sqs, settings.status_queue_url),
         )
         self.registry = RunRegistry(ledger)
         interval = settings.progress_interval_seconds
@@ -88,6 +89,9 @@ class Listener:
         for run_id, queued in open_runs:
             if not queued:
                 logger.warning("run %s: accepted but never queued; queueing it now", run_id)
+                run = self._ledger.load_run(run_id)
+                if run is not None:  # its index entry may be missing too (same key if not)
+                    self._ledger.index_run(run)
                 self.acceptor.jobs.send(PlanJob(run_id=run_id))
                 self._ledger.mark_queued(run_id)
         logger.info("listener starting with %d open runs", len(open_runs))
@@ -116,10 +120,20 @@ class Listener:
                 logger.exception("run of session %r: unexpected error while accepting", session_of(data))
                 self._reject(data, "The plugin could not start this run (internal error); please try again.")
                 return
-        if run is not None:
+        if isinstance(run, ActionDone):
+            self._answer_action(data, run.message)
+        elif run is not None:
             self.registry.add(run)
             telemetry.count("RunsAccepted")
             self.log(run, "INFO", f"Run accepted for project {run.project_id}; listing assets.")
+
+    def _answer_action(self, data: Any, message: str) -> None:
+        """A control click is answered at once: a log line and the response, with what it did."""
+        session = session_of(data)
+        logger.info("session %r: control action: %s", session, message)
+        context = {key: _text(data.get(key))[:200] for key in ("orgId", "runBy")}
+        self._emit_log(session, context["orgId"], context["runBy"], "INFO", message)
+        self.socket.emit("response", {"response": message, "session": session})
 
     def _reject(self, data: Any, message: str) -> None:
         session = session_of(data)

@@ -8,8 +8,14 @@ Layout, under `runs/<run_id>/`:
   jobs/<job>.json   one job's result; writing the same result twice changes nothing
   imports/<job>.json which of the job's assets were imported (handler/import_journal.py)
   dead/<job>.json   a job that ended in the dead-letter queue, kept for `ango-batch redrive`
-  final.json        the final message, written once when the run is answered
-and `runs/_active/<project_id>/<run_id>`, present while a run on that project is not answered.
+  final.json        the final message, written once when the run is answered (a retry updates it)
+  cancelled         written by `ango-batch cancel` or a cancel click: jobs stop at their next batch
+  retries/<n>.json  one `ango-batch retry` round: its jobs, and the counts they stand in for
+  report.html       the run's report (`ango-batch report`)
+and `runs/_active/<project_id>/<run_id>`, present while a run on that project is not answered,
+and `runs/_index/<10^13 - accepted epoch ms>/<run_id>`, one per run, so that listing the index
+gives the runs newest first without reading every run. Both are 4 parts deep: never taken for a
+run's own records by `open_runs` and `unanswered_runs`, which read 3-part keys.
 Progress and the final summary can be recomputed from these at any time.
 """
 
@@ -24,6 +30,7 @@ from handler.contract.records import (
     ImportRecord,
     JobResult,
     PlanCursor,
+    RetryRecord,
     RunPlan,
     RunRecord,
 )
@@ -32,6 +39,8 @@ from handler.contract.settings import Settings
 
 PREFIX = "runs/"
 ACTIVE_PREFIX = f"{PREFIX}_active/"  # 4 parts deep: never taken for a run's own records
+INDEX_PREFIX = f"{PREFIX}_index/"  # likewise
+_INDEX_BASE = 10**13  # epoch milliseconds stay below it until the year 2286
 
 
 class ImportConflict(Exception):
@@ -176,3 +185,53 @@ class Ledger:
                 if final is not None and not final.responded:
                     unanswered.append(parts[1])
         return unanswered
+
+    # -- watching and steering (handler/contract/run_state.py, listener/run_control.py) ---------
+
+    def index_run(self, run: RunRecord) -> None:
+        inverted = _INDEX_BASE - int(run.accepted_at * 1000)
+        self._store.put_bytes(f"{INDEX_PREFIX}{inverted:013d}/{run.run_id}", b"")
+
+    def recent_run_ids(self, limit: int | None = None) -> list[str]:
+        """Run ids newest first, from the index (runs accepted before it existed are not there)."""
+        ids = []
+        for key in self._store.keys(INDEX_PREFIX):
+            ids.append(key.rsplit("/", 1)[1])
+            if limit is not None and len(ids) >= limit:
+                break
+        return ids
+
+    def run_files(self, run_id: str) -> set[str]:
+        """The names directly under `runs/<run_id>/`, from which its state is read."""
+        prefix = f"{PREFIX}{run_id}/"
+        return {key[len(prefix) :] for key in self._store.keys(prefix) if "/" not in key[len(prefix) :]}
+
+    def mark_cancelled(self, run_id: str) -> bool:
+        """False if the run was cancelled before."""
+        try:
+            self._store.put_bytes(f"{PREFIX}{run_id}/cancelled", b"", only_if_new=True)
+        except VersionConflict:
+            return False
+        return True
+
+    def is_cancelled(self, run_id: str) -> bool:
+        return self._store.get_bytes(f"{PREFIX}{run_id}/cancelled") is not None
+
+    def update_final(self, run_id: str, final: FinalRecord) -> None:
+        """Replace the recorded final message (after a retry); the run stays answered."""
+        self._store.put(f"{PREFIX}{run_id}/final.json", final)
+
+    def save_retry(self, run_id: str, retry: RetryRecord) -> bool:
+        """Record a retry round; False if that round exists (two retries at once: one wins)."""
+        return self._store.put(f"{PREFIX}{run_id}/retries/{retry.round}.json", retry, only_if_new=True)
+
+    def list_retries(self, run_id: str) -> list[RetryRecord]:
+        found = (self._store.get(key, RetryRecord) for key in self._store.keys(f"{PREFIX}{run_id}/retries/"))
+        return sorted((retry for retry in found if retry is not None), key=lambda retry: retry.round)
+
+    def save_report(self, run_id: str, html: str) -> None:
+        self._store.put_bytes(f"{PREFIX}{run_id}/report.html", html.encode(), content_type="text/html")
+
+    def load_report(self, run_id: str) -> str | None:
+        found = self._store.get_bytes(f"{PREFIX}{run_id}/report.html")
+        return None if found is None else found[0].decode()

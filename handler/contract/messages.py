@@ -49,10 +49,20 @@ class InferJob(_Message):
     run_id: str
     job_id: str
     assets: tuple[AssetRef, ...] = Field(min_length=1)
+    queued_at: float | None = None  # epoch seconds when it was sent: its queue wait, for `status`
 
     @property
     def idempotency_key(self) -> str:
         return f"{self.run_id}/{self.job_id}"
+
+    @property
+    def is_retry(self) -> bool:
+        return is_retry_job(self.job_id)
+
+
+def is_retry_job(job_id: str) -> bool:
+    """Jobs of a run's plan are numbered (`000000`); those of `retry` are `r<round>-<n>`."""
+    return job_id.startswith("r")
 
 
 Job = Annotated[PlanJob | InferJob, Field(discriminator="kind")]
@@ -92,6 +102,7 @@ class RunPlanned(_Message):
     skipped: dict[str, int] = Field(default_factory=dict)  # why (e.g. "status COMPLETED") -> count
     failed: int = Field(0, ge=0)
     failures: tuple[AssetFailure, ...] = ()  # the first few; `failed` counts them all
+    cancelled: bool = False  # planning stopped early because the run was cancelled
 
 
 class JobCounts(_Message):
@@ -100,6 +111,9 @@ class JobCounts(_Message):
     assets_failed: int = 0
     objects_created: int = 0
     predictions_dropped: int = 0  # predictions of classes the user did not map
+    below_min_score: int = 0  # predictions dropped by the run's min_score
+    over_max_objects: int = 0  # predictions dropped by the run's max_objects
+    assets_cancelled: int = 0  # assets not processed because the run was cancelled
 
 
 class JobFinished(_Message):
@@ -119,9 +133,20 @@ class RunFailed(_Message):
     reason: str = Field(max_length=500)
 
 
-StatusEvent = Annotated[RunPlanned | JobFinished | RunFailed, Field(discriminator="kind")]
-STATUS_ADAPTER: TypeAdapter[RunPlanned | JobFinished | RunFailed] = TypeAdapter(StatusEvent)
+class RetryQueued(_Message):
+    """`ango-batch retry` (or a retry_failed click) queued a run's failed assets again."""
+
+    kind: Literal["retry_queued"] = "retry_queued"
+    run_id: str
+    round: int = Field(ge=1)
+    assets: int = Field(ge=0)
+    jobs: int = Field(ge=0)
 
 
-def parse_status(body: str | bytes) -> RunPlanned | JobFinished | RunFailed:
+AnyStatus = RunPlanned | JobFinished | RunFailed | RetryQueued
+StatusEvent = Annotated[AnyStatus, Field(discriminator="kind")]
+STATUS_ADAPTER: TypeAdapter[AnyStatus] = TypeAdapter(StatusEvent)
+
+
+def parse_status(body: str | bytes) -> AnyStatus:
     return STATUS_ADAPTER.validate_json(body)

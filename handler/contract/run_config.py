@@ -7,7 +7,7 @@ section is validated by the model's own config schema (`ModelSpec[Any].config`).
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -41,6 +41,20 @@ class RunConfig(BaseModel):
         "skip", description="assets already pre-labeled: skip them, or add more labels"
     )
     model: dict[str, Any] = Field(default_factory=dict, description="the model's own settings")
+    # Model output policy. A prediction without a score passes any threshold: a model that does
+    # not score cannot be filtered by score, and dropping all of its output would be a surprise.
+    min_score: float = Field(0.0, ge=0, le=1, strict=True, description="drop predictions scored below")
+    class_min_score: dict[str, Annotated[float, Field(ge=0, le=1, strict=True)]] = Field(
+        default_factory=dict, description="per model class, in place of min_score"
+    )
+    max_objects: int | None = Field(None, ge=1, le=10_000, strict=True, description="objects per asset")
+    # A trial: only the first N assets of the selection that are ready to label.
+    sample: int | None = Field(None, ge=1, le=1_000_000, strict=True, description="trial on N assets")
+    # A control click: "cancel" this project's running runs, or "retry_failed" its last finished run.
+    action: Literal["run", "cancel", "retry_failed"] = Field("run", description="what a click does")
+
+    def min_score_of(self, model_class: str) -> float:
+        return self.class_min_score.get(model_class, self.min_score)
 
 
 def default_config_json(spec: ModelSpec[Any]) -> str:

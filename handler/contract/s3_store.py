@@ -31,7 +31,12 @@ class S3Store:
         return True
 
     def put_bytes(
-        self, key: str, body: bytes, only_if_new: bool = False, over_version: str | None = None
+        self,
+        key: str,
+        body: bytes,
+        only_if_new: bool = False,
+        over_version: str | None = None,
+        content_type: str = "application/json",
     ) -> str:
         """Write `body`, optionally only if new or only over `over_version`; the new version."""
         conditions = {"IfNoneMatch": "*"} if only_if_new else {}
@@ -42,7 +47,7 @@ class S3Store:
                 Bucket=self._bucket,
                 Key=key,
                 Body=body,
-                ContentType="application/json",
+                ContentType=content_type,
                 ServerSideEncryption="aws:kms",
                 SSEKMSKeyId=self._key,
                 **conditions,
