@@ -19,10 +19,11 @@ class CancelWatch:
         self,
         ledger: Ledger,
         run_id: str,
-        ttl: float = TTL_SECONDS,
+        ttl: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._ledger, self._run, self._ttl, self._clock = ledger, run_id, ttl, clock
+        self._ledger, self._run, self._clock = ledger, run_id, clock
+        self._ttl = TTL_SECONDS if ttl is None else ttl
         self._cancelled, self._asked_at = False, -float("inf")
 
     def __call__(self) -> bool:

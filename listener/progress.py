@@ -76,7 +76,7 @@ class RunProgress:
         if self.failed_reason is not None:
             return f"Run failed: {self.failed_reason}", True
         assert self.plan is not None
-        if self.plan.total_assets == 0:
+        if self.plan.total_assets == 0 and not self.cancelled:
             return "No assets match the selected batches; nothing was pre-labeled.", False
         t = self.totals()
         elapsed = (now or time.time()) - self.run.accepted_at

@@ -87,7 +87,9 @@ class RunFigures:
     def timeline(self) -> list[tuple[float, int]]:
         """(finished at, assets done by then), one point per timed job, in time order."""
         timed = sorted(
-            (r.figures.finished_at, done_assets(r.counts)) for r in self.results if r.figures.finished_at
+            (r.figures.finished_at, done_assets(r.counts))
+            for r in self.results
+            if r.figures.finished_at is not None
         )
         points, done = [], 0
         for at, assets in timed:
@@ -99,13 +101,13 @@ class RunFigures:
         return [sample for result in self.results for sample in result.figures.samples][:limit]
 
     def wall_seconds(self) -> float | None:
-        started = [r.figures.started_at for r in self.results if r.figures.started_at]
-        finished = [r.figures.finished_at for r in self.results if r.figures.finished_at]
+        started = [r.figures.started_at for r in self.results if r.figures.started_at is not None]
+        finished = [r.figures.finished_at for r in self.results if r.figures.finished_at is not None]
         return max(finished) - min(started) if started and finished else None
 
     def seconds_per_asset(self) -> float | None:
         """The run's pace on the wall clock (jobs in parallel), from its timed jobs."""
-        wall, timed = self.wall_seconds(), [r for r in self.results if r.figures.finished_at]
+        wall, timed = self.wall_seconds(), [r for r in self.results if r.figures.finished_at is not None]
         done = sum(done_assets(r.counts) for r in timed)
         return wall / done if wall is not None and done else None
 
@@ -117,7 +119,7 @@ def to_label(plan: RunPlan | RunPlanned) -> int:
 
 def eta_seconds(figures: RunFigures, plan: RunPlan | None, now: float | None = None) -> float | None:
     """Time left at the pace so far (assets done since the first job started)."""
-    started = [r.figures.started_at for r in figures.results if r.figures.started_at]
+    started = [r.figures.started_at for r in figures.results if r.figures.started_at is not None]
     done = done_assets(figures.totals())
     if plan is None or not started or not done:
         return None

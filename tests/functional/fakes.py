@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 from botocore.exceptions import ClientError
 
-from handler.assets import decode_image
+from handler.assets import AssetError, decode_image
 from handler.contract.ango import PAGE_LIMIT, AssetPage, TaskState
+from handler.contract.hub_http import AngoError
 from handler.contract.messages import AssetRef
 from handler.contract.model import Image
 from handler.contract.retry import TransientError
@@ -163,12 +164,26 @@ class FakeHub:
 
     def __init__(self, assets: list[HubAsset], project: dict[str, Any]) -> None:
         self.assets, self.project = assets, project
+        self.users = {"key-1", "key-2"}  # API keys of users who may open the project
         self.imports = 0
         self.fail_next_import_after_apply = False
         self._lock = threading.Lock()
 
     def get_project(self, project_id: str) -> dict[str, Any]:
         return self.project
+
+    def as_outsider(self) -> Any:
+        """What a key without access to the project gets: a 403 on everything."""
+        hub = self
+
+        class Outsider:
+            def __getattr__(self, name: str) -> Any:
+                def refuse(*args: Any, **kwargs: Any) -> Any:
+                    raise AngoError(403, "Forbidden")
+
+                return refuse if hasattr(hub, name) else getattr(hub, name)
+
+        return Outsider()
 
     def asset_page(self, project_id: str, page: int, batch: str | None) -> AssetPage:
         chosen = [a for a in self.assets if batch is None or batch in a.batches]
@@ -209,14 +224,18 @@ class FakeHub:
 
 
 class FakeStorage:
-    """The asset fetcher's storage side: every asset is a small grey PNG; decoding is the real one."""
+    """The asset fetcher's storage side: every asset is a small grey PNG; decoding is the real one.
+    URLs in `missing` answer 404, as a storage host that lost (or has not yet got) a file."""
 
     def __init__(self) -> None:
         self.png = demo_data.encode(np.full((48, 64, 3), 128, dtype=np.uint8), "PNG")
         self.downloads = 0
+        self.missing: set[str] = set()
 
     def download(self, url: str) -> bytes:
         self.downloads += 1
+        if url in self.missing:
+            raise AssetError("the asset's host answered 404 (files.example)")
         return self.png
 
     def decode(self, data: bytes) -> Image:

@@ -8,103 +8,18 @@ the dead-letter drain."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from handler.contract.aws import AwsClients
-from handler.contract.ledger import Ledger
 from handler.contract.messages import InferJob, parse_job
-from handler.contract.model import load_model_factory, load_model_spec
-from handler.contract.queues import MessageQueue
-from handler.contract.records import RunRecord
-from handler.contract.settings import Settings
-from handler.deps import Deps
 from handler.runner import run_job
-from handler.worker import Worker
-from listener.acceptance import RunAcceptor
 from listener.dead_letters import NOT_PROCESSED, record_dead_job
-from listener.polling import poll_once
-from listener.relay import RunRegistry, StatusRelay
-from tests.functional.fakes import FakeHub, FakeKms, FakeS3, FakeSqs, FakeStorage, HubAsset
+from tests.functional.fakes import FakeHub
+from tests.functional.world import JOBS, PROJECT, World, hub_assets
 
 pytestmark = pytest.mark.unit
-JOBS, STATUS = "sqs://jobs", "sqs://status"
-PROJECT = {
-    "type": "image",
-    "categorySchema": {"tools": [{"schemaId": "box", "title": "Obj", "tool": "bounding-box"}]},
-}
-
-
-@dataclass
-class Notifier:
-    logs: list[tuple[str, str]] = field(default_factory=list)
-    responses: list[tuple[str, bool]] = field(default_factory=list)
-    connected: bool = True
-
-    def log(self, run: RunRecord, level: str, message: str) -> None:
-        self.logs.append((level, message))
-
-    def respond(self, run: RunRecord, message: str, error: bool = False) -> threading.Event:
-        self.responses.append((message, error))
-        sent = threading.Event()
-        sent.set()
-        return sent
-
-
-@dataclass
-class World:
-    hub: FakeHub
-    sqs: FakeSqs = field(default_factory=FakeSqs)
-    storage: FakeStorage = field(default_factory=FakeStorage)
-    notifier: Notifier = field(default_factory=Notifier)
-    clients: AwsClients = field(default_factory=lambda: AwsClients(sqs=None, s3=FakeS3(), kms=FakeKms()))
-
-    def __post_init__(self) -> None:
-        settings = Settings(ANGO_BATCH_MODEL="fixed-latency")
-        self.ledger = Ledger(self.clients.s3, self.clients.kms, "bucket", "key")
-        self.deps = Deps(
-            settings=settings,
-            ledger=self.ledger,
-            jobs=MessageQueue(self.sqs, JOBS),
-            status=MessageQueue(self.sqs, STATUS),
-            fetcher=self.storage,  # type: ignore[arg-type]
-            model_factory=load_model_factory("fixed-latency"),
-            ango=lambda key: self.hub,  # type: ignore[arg-type,return-value]
-        )
-        self.acceptor = RunAcceptor(
-            "plugin", load_model_spec("fixed-latency"), self.ledger, self.deps.jobs, self.deps.ango
-        )
-        self.relay = StatusRelay(self.sqs, STATUS, RunRegistry(self.ledger), self.ledger, self.notifier)
-
-    def click_run(self, session: str = "s1", **config: Any) -> RunRecord:
-        config = {"model": {"seconds_per_batch": 0}, "job_size": 4, **config}
-        payload = {
-            "projectId": "proj",
-            "apiKey": "key-1",
-            "session": session,
-            "categorySchema": [{"schemaId": "box", "modelClass": "Object"}],
-            "configJSON": json.dumps(config),
-        }
-        run = self.acceptor.accept(payload)
-        assert run is not None
-        self.relay._registry.add(run)
-        return run
-
-    def work(self) -> None:
-        Worker(self.deps, self.sqs, concurrency=2, grace_seconds=5).run(burst=True)
-
-    def relay_all(self) -> None:
-        while poll_once(self.sqs, STATUS, self.relay._handle, threading.Event()):
-            pass
-
-
-def hub_assets(count: int, **overrides: Any) -> list[HubAsset]:
-    return [HubAsset(f"a{n}", f"img{n}.png", **overrides) for n in range(count)]
 
 
 @pytest.fixture
