@@ -1,4 +1,5 @@
-"""`ango-batch work` (in the handler image: `python -m handler.cli work`): the container worker."""
+"""`ango-batch work` (in the handler image: `python -m handler.cli work`): the container worker; and
+`ango-batch report`, which draws a run's labeled assets."""
 
 from __future__ import annotations
 
@@ -33,6 +34,36 @@ def add_work_command(commands: Any) -> None:
         "exits within it, so keep it under the platform's stop timeout (ECS: 120 s at most)",
     )
     work.set_defaults(func=work_command)
+
+
+def add_report_command(commands: Any) -> None:
+    report = commands.add_parser("report", help="write a run's report (HTML) and store it with the run")
+    report.add_argument("run_id")
+    report.add_argument("--html", metavar="FILE", help="where to write it (default report-<run>.html)")
+    report.set_defaults(func=report_command)
+
+
+def report_command(args: argparse.Namespace) -> int:
+    """In the handler's room, not the listener's: it downloads and draws pictures (OpenCV)."""
+    from handler.assets import AssetFetcher
+    from handler.contract.ledger import Ledger
+    from handler.contract.run_view import UnknownRun
+    from handler.report import write_report
+
+    settings = resolve_settings()
+    path = args.html or f"report-{args.run_id}.html"
+    try:
+        write_report(
+            Ledger.of(settings, make_clients()),
+            args.run_id,
+            path,
+            AssetFetcher.from_settings(settings).download,
+        )
+    except UnknownRun as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"wrote {path}; stored as runs/{args.run_id}/report.html in the ledger")
+    return 0
 
 
 def work_command(args: argparse.Namespace) -> int:

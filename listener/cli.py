@@ -1,6 +1,7 @@
 """`ango-batch`: the one command line. It only dispatches: each command lives with the code it runs
-(`listen`, `redrive`, `check`, `plugin-info` in listener/, `work` in handler/, and, in a checkout,
-the local tools `demo`, `up`, `localstack` and `emulator` in infra/)."""
+(`listen`, `redrive`, `check`, `plugin-info`, `runs`, `status`, `cancel`, `retry` in listener/;
+`work` and `report` in handler/; and, in a checkout, the local tools `demo`, `up`, `localstack` and
+`emulator` in infra/)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import argparse
 import sys
 from types import ModuleType
 
-from handler.cli import add_work_command
+from handler.cli import add_report_command, add_work_command
 from listener.commands import add_listener_commands
 
 DEV_COMMANDS = ("demo", "up", "localstack", "emulator")
@@ -19,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_listener_commands(commands)
     add_work_command(commands)
+    add_report_command(commands)
     dev = _dev_tools()
     if dev is not None:
         dev.add_dev_commands(commands)

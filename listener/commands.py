@@ -1,4 +1,5 @@
-"""The listener's commands: `listen`, `redrive` (the dead-letter queue), `check` and `plugin-info`."""
+"""The listener's commands: `listen`, `redrive` (the dead-letter queue), `check` and `plugin-info`;
+and, from listener/run_commands.py, `runs`, `status`, `cancel`, `retry` and `report`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from handler.contract.queues import MessageQueue
 from handler.contract.run_config import default_config_json
 from handler.contract.settings import Settings
 from handler.contract.stack_outputs import resolve_settings
+from listener.run_commands import add_run_commands
 
 
 def add_listener_commands(commands: Any) -> None:
@@ -35,6 +37,7 @@ def add_listener_commands(commands: Any) -> None:
         "Hub may send this check a run, which would be lost: not while users run the plugin)",
     )
     check.set_defaults(func=check_command)
+    add_run_commands(commands)
 
 
 def listen(args: argparse.Namespace) -> int:
