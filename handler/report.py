@@ -122,7 +122,7 @@ def _samples(samples: list[SampleAsset], fetch: Fetch | None) -> str:
 
 
 def _picture(sample: SampleAsset, fetch: Fetch | None) -> str | None:
-    """The asset with its boxes, as a PNG data URI; None if it cannot be downloaded (e.g. private)."""
+    """The asset with its boxes, as a JPEG data URI; None if it cannot be downloaded (e.g. private)."""
     if fetch is None:
         return None
     try:
@@ -132,7 +132,7 @@ def _picture(sample: SampleAsset, fetch: Fetch | None) -> str | None:
     except Exception as exc:  # one missing picture must not cost the report
         logger.warning("report: no picture of asset %s: %s", sample.asset_id, type(exc).__name__)
         return None
-    return "data:image/png;base64," + base64.b64encode(png).decode()
+    return "data:image/jpeg;base64," + base64.b64encode(png).decode()
 
 
 _CSS = (

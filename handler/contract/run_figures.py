@@ -147,5 +147,6 @@ def estimate_line(ledger: Ledger, run: RunRecord, plan: RunPlanned) -> str:
     assets, pace = to_label(plan), earlier_pace(ledger, run.run_id)
     if pace is None:
         return f"{assets} assets to label; no earlier runs to estimate from."
-    minutes = assets * pace[0] / 60
-    return f"{assets} assets, about {minutes:.1f} minutes at the current rate (from {pace[1]} earlier runs)."
+    seconds = assets * pace[0]
+    took = f"{seconds / 60:.1f} minutes" if seconds >= 60 else f"{max(1, round(seconds))} seconds"
+    return f"{assets} assets, about {took} at the current rate (from {pace[1]} earlier runs)."

@@ -71,7 +71,7 @@ def test_the_report_figures_match_the_ledger_and_the_page_is_stored(world: World
     page = tmp_path / "report.html"
     html = write_report(world.ledger, run_id, str(page), world.storage.download)
     assert page.read_text() == html == world.ledger.load_report(run_id)
-    assert html.count('src="data:image/png;base64,') == 4  # samples drawn, inline
+    assert html.count('src="data:image/jpeg;base64,') == 4  # samples drawn, inline
     assert "img4.png" in html and "http" not in re.sub(r"xmlns=\"http://www.w3.org/2000/svg\"", "", html)
 
 
@@ -82,4 +82,4 @@ def test_a_picture_that_cannot_be_downloaded_is_left_out(world: World, tmp_path:
         raise PermissionError("403")
 
     html = write_report(world.ledger, run_id, str(tmp_path / "r.html"), private)
-    assert "data:image/png" not in html and html.count("(no picture)") == 4
+    assert "data:image/jpeg" not in html and html.count("(no picture)") == 4

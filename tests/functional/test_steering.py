@@ -151,7 +151,7 @@ def test_a_trial_of_5_labels_the_first_5_and_later_runs_log_an_estimate(world: W
     world.click_run("full")
     world.work()
     world.relay_all()
-    estimates = [m for _, m in world.notifier.logs if "minutes at the current rate" in m]
+    estimates = [m for _, m in world.notifier.logs if "at the current rate" in m]
     assert len(estimates) == 1 and estimates[0].startswith("5 assets, about ")
     assert estimates[0].endswith("(from 1 earlier runs).")
 
