@@ -24,6 +24,7 @@ from handler.contract.records import FinalRecord, RunRecord
 from handler.contract.run_figures import estimate_line
 from listener.polling import keep_polling
 from listener.progress import RunProgress
+from listener.retry_relay import relay_retry
 
 logger = logging.getLogger(__name__)
 RESPONSE_WAIT_SECONDS = 10.0
@@ -167,37 +168,14 @@ class StatusRelay:
             logger.error("status for unknown run %s; dropped", event.run_id)
             return True
         if isinstance(event, RetryQueued) or (isinstance(event, JobFinished) and is_retry_job(event.job_id)):
-            return self._apply_retry(progress, event)
+            if relay_retry(progress, event, self._ledger, self._notifier.log, self._interval):
+                self._registry.remove(event.run_id)  # the round is over: nothing to keep in memory
+            return True
         for level, message in progress.apply(event, self._interval):
             self._notifier.log(progress.run, level, message)
         if isinstance(event, RunPlanned) and not progress.complete:
             self._notifier.log(progress.run, "INFO", estimate_line(self._ledger, progress.run, event))
         return self._finish(progress) if progress.complete else True
-
-    def _apply_retry(self, progress: RunProgress, event: RetryQueued | JobFinished) -> bool:
-        """A retry of an answered run: Hub's session was answered already, and Hub's docs say
-        nothing of a second response, so the retry speaks through log lines; final.json's message
-        is updated, once per round, when the round's last job is in."""
-        run = progress.run
-        if isinstance(event, RetryQueued):
-            progress.retries.update({r.round: r for r in self._ledger.list_retries(run.run_id)})
-            what = f"{event.assets} failed or unprocessed assets queued again in {event.jobs} jobs"
-            self._notifier.log(run, "INFO", f"Retry {event.round}: {what}.")
-            return True
-        for level, message in progress.apply(event, self._interval):
-            self._notifier.log(run, level, message)
-        round_ = int(event.job_id[1:].split("-", 1)[0])
-        final = self._ledger.load_final(run.run_id)
-        if progress.retry_done(round_) and final is not None and final.retry_round < round_:
-            message, _ = progress.final_message(now=final.finished_at)
-            message = f"After retry {round_}: {message}"
-            self._ledger.update_final(
-                run.run_id, final.model_copy(update={"message": message, "retry_round": round_})
-            )
-            self._notifier.log(run, "INFO", message)
-            logger.info("run %s: retry %d finished: %s", run.run_id, round_, message)
-            self._registry.remove(run.run_id)
-        return True
 
     def _finish(self, progress: RunProgress) -> bool:
         """Answer the run once. The final message is recorded first (so a second listener or a

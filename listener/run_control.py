@@ -97,9 +97,9 @@ def retry_run(ledger: Ledger, jobs: MessageQueue, status: MessageQueue | None, r
     if not ledger.save_retry(run_id, retry):
         raise ControlRefused(f"another retry of run {run_id} started at the same time")
     ledger.delete(f"runs/{run_id}/cancelled")  # a retried cancelled run runs its assets after all
-    jobs.send_many(_round_jobs(run, retry.round, from_results))
-    if status is not None:
+    if status is not None:  # first, so that the relay knows the round before its jobs report
         status.send(RetryQueued(run_id=run_id, round=retry.round, assets=retry.assets, jobs=len(retry.jobs)))
+    jobs.send_many(_round_jobs(run, retry.round, from_results))
     logger.info("run %s: retry %d queued %d assets", run_id, retry.round, retry.assets)
     return Retried(retry.round, retry.assets, len(retry.jobs))
 
