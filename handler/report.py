@@ -54,7 +54,7 @@ def render(view: RunView, fetch: Fetch | None) -> str:
     s = f["status"]
     outcome_bars = bars([(label, f["outcomes"][label], colour) for label, _, colour in OUTCOMES])
     class_bars = bars([(name, count, "#2563eb") for name, count in f["classes"].items()])
-    time_bars = bars([(name, round(value), "#7c3aed") for name, value in f["seconds"].items()])
+    time_bars = bars([(name, round(value, 1), "#7c3aed") for name, value in f["seconds"].items()])
     sections = [
         _section("Outcome", outcome_bars),
         _section("Objects per class", class_bars if f["classes"] else "<p>No objects.</p>"),

@@ -9,7 +9,7 @@ from html import escape
 INK, MUTED, GRID = "#1f2937", "#6b7280", "#e5e7eb"
 
 
-def bars(items: Sequence[tuple[str, int, str]], width: int = 460) -> str:
+def bars(items: Sequence[tuple[str, float, str]], width: int = 460) -> str:
     """One horizontal bar per (label, value, colour), value written at its end."""
     row, label_w = 26, 150
     top = max([value for _, value, _ in items] + [1])
@@ -19,7 +19,7 @@ def bars(items: Sequence[tuple[str, int, str]], width: int = 460) -> str:
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" fill="{INK}">{escape(label)}</text>'
             f'<rect x="{label_w}" y="{y + 5}" width="{length:.1f}" height="16" rx="3" fill="{colour}"/>'
-            f'<text x="{label_w + length + 6:.1f}" y="{y + 17}" fill="{MUTED}">{value}</text>'
+            f'<text x="{label_w + length + 6:.1f}" y="{y + 17}" fill="{MUTED}">{value:g}</text>'
         )
     return _svg(width, max(1, len(items)) * row, "".join(parts))
 

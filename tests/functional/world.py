@@ -91,6 +91,7 @@ class World:
             "projectId": "proj",
             "apiKey": api_key,
             "session": session,
+            "runBy": "ann@example.com",
             "categorySchema": [{"schemaId": "box", "modelClass": "Object"}],
             "configJSON": json.dumps(config),
         }
