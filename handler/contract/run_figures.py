@@ -148,5 +148,6 @@ def estimate_line(ledger: Ledger, run: RunRecord, plan: RunPlanned) -> str:
     if pace is None:
         return f"{assets} assets to label; no earlier runs to estimate from."
     seconds = assets * pace[0]
-    took = f"{seconds / 60:.1f} minutes" if seconds >= 60 else f"{max(1, round(seconds))} seconds"
+    whole = max(1, round(seconds))
+    took = f"{seconds / 60:.1f} minutes" if seconds >= 60 else f"{whole} second{'s' if whole > 1 else ''}"
     return f"{assets} assets, about {took} at the current rate (from {pace[1]} earlier runs)."

@@ -121,8 +121,11 @@ def test_cancel_from_the_cli_mid_run(running: Cluster, emulator: EmulatorControl
     session = click(emulator, CANCEL, model={"seconds_per_batch": 0.3})
     run_id = run_id_for(demo_data.PLUGIN_ID, session)
     emulator.wait_for_imports(CANCEL, count=1, timeout=60)
+    cancelled_at = time.monotonic()
     printed = cli(running, "cancel", run_id)
     state = wait_for_response(emulator, session, running, timeout=60)
+    took = time.monotonic() - cancelled_at
+    print(f"\n[steer] cancel answered {took:.1f} s after `ango-batch cancel` started")
     message = state["responses"][0]["response"]
     labeled = sum(1 for n in objects_per_asset(emulator, CANCEL) if n)
     print(f"\n[steer] cancel: {printed.strip()}\n[steer] answered: {message}")
@@ -204,7 +207,7 @@ def test_a_score_threshold_and_the_report(
 
 
 def test_cancel_and_retry_clicks_in_hub(running: Cluster, emulator: EmulatorControl) -> None:
-    session = click(emulator, CLICK, model={"seconds_per_batch": 0.3})
+    session = click(emulator, CLICK, model={"seconds_per_batch": 0.5})  # long enough to click meanwhile
     emulator.wait_for_imports(CLICK, count=1, timeout=60)
     # Hub lets only the project's users click; a payload with another key (forged, or a user who
     # lost access since) is refused, checked with that key, and nothing is cancelled.

@@ -63,3 +63,37 @@ def test_eta_is_what_is_left_at_the_pace_so_far() -> None:
     figures = RunFigures([result("000000", 20, start=0.0, end=10.0)])
     assert eta_seconds(figures, plan, now=10.0) == pytest.approx(40.0)  # 80 left at 0.5 s each
     assert eta_seconds(RunFigures([]), plan) is None
+
+
+class _Ledger:
+    """Two earlier answered runs, at 0.5 and 1.5 s per asset, and the run being estimated."""
+
+    def __init__(self) -> None:
+        self.results = {
+            "old1": [result("0", 20, start=0, end=10)],
+            "old2": [result("0", 20, start=0, end=30)],
+        }
+
+    def recent_run_ids(self, limit: int) -> list[str]:
+        return ["new", "old1", "old2"]
+
+    def load_final(self, run_id: str) -> object | None:
+        return None if run_id == "new" else object()
+
+    def list_job_results(self, run_id: str) -> list[JobResult]:
+        return self.results.get(run_id, [])
+
+
+def test_the_estimate_is_the_mean_pace_of_earlier_runs() -> None:
+    from handler.contract.messages import RunPlanned
+    from handler.contract.run_figures import estimate_line
+
+    run = type("Run", (), {"run_id": "new"})()
+    planned = RunPlanned(run_id="new", total_assets=130, total_jobs=2, skipped={"already pre-labeled": 10})
+    line = estimate_line(_Ledger(), run, planned)  # type: ignore[arg-type]
+    assert line == "120 assets, about 2.0 minutes at the current rate (from 2 earlier runs)."
+    small = RunPlanned(run_id="new", total_assets=1, total_jobs=1)
+    assert (
+        estimate_line(_Ledger(), run, small)
+        == "1 assets, about 1 second at the current rate (from 2 earlier runs)."
+    )  # type: ignore[arg-type]
