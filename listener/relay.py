@@ -183,8 +183,9 @@ class StatusRelay:
         message is deleted only after that, so a listener killed in between answers on restart."""
         message, error = progress.final_message()
         run = progress.run
+        totals = progress.totals() if progress.plan is not None else None
         final = FinalRecord(
-            message=message, error=error, finished_at=time.time(), cancelled=progress.cancelled
+            message=message, error=error, finished_at=time.time(), cancelled=progress.cancelled, totals=totals
         )
         if not self._ledger.finish_run(run.run_id, final):
             final = self._ledger.load_final(run.run_id) or final

@@ -36,7 +36,8 @@ def relay_retry(
     if not progress.retry_done(round_) or final is None or final.retry_round >= round_:
         return False
     message = f"After retry {round_}: {progress.final_message(now=final.finished_at)[0]}"
-    ledger.update_final(run.run_id, final.model_copy(update={"message": message, "retry_round": round_}))
+    update = {"message": message, "retry_round": round_, "totals": progress.totals()}
+    ledger.update_final(run.run_id, final.model_copy(update=update))
     log(run, "INFO", message)
     logger.info("run %s: retry %d finished: %s", run.run_id, round_, message)
     return True

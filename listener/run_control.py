@@ -96,7 +96,10 @@ def retry_run(ledger: Ledger, jobs: MessageQueue, status: MessageQueue | None, r
     retry = _new_round(run, len(retries) + 1, from_results)
     if not ledger.save_retry(run_id, retry):
         raise ControlRefused(f"another retry of run {run_id} started at the same time")
-    ledger.delete(f"runs/{run_id}/cancelled")  # a retried cancelled run runs its assets after all
+    ledger.clear_cancelled(run_id)  # a retried cancelled run runs its assets after all
+    for result in from_results:  # the retry takes a dead job's assets over: `redrive` must not send it
+        if result.dead_lettered:
+            ledger.unpark_dead_job(run_id, result.job_id)
     if status is not None:  # first, so that the relay knows the round before its jobs report
         status.send(RetryQueued(run_id=run_id, round=retry.round, assets=retry.assets, jobs=len(retry.jobs)))
     jobs.send_many(_round_jobs(run, retry.round, from_results))

@@ -214,6 +214,12 @@ class Ledger:
             return False
         return True
 
+    def clear_cancelled(self, run_id: str) -> None:
+        self.delete(f"{PREFIX}{run_id}/cancelled")
+
+    def unpark_dead_job(self, run_id: str, job_id: str) -> None:
+        self.delete(f"{PREFIX}{run_id}/dead/{job_id}.json")
+
     def is_cancelled(self, run_id: str) -> bool:
         return self._store.get_bytes(f"{PREFIX}{run_id}/cancelled") is not None
 

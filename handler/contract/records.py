@@ -145,6 +145,7 @@ class FinalRecord(_Record):
     finished_at: float | None = None
     cancelled: bool = False
     retry_round: int = 0  # the last retry round whose outcome the message holds
+    totals: JobCounts | None = None  # the run's counts when answered (for `ango-batch runs`)
 
 
 class RetryRecord(_Record):

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from handler.contract.ledger import Ledger
-from handler.contract.records import RunRecord
+from handler.contract.messages import JobCounts
+from handler.contract.records import FinalRecord, RunPlan, RunRecord
 from handler.contract.run_figures import RunFigures, done_assets, eta_seconds, to_label
 from handler.contract.run_state import RunState, run_state
 
@@ -17,26 +19,36 @@ class UnknownRun(Exception):
     """No such run in the ledger."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class RunView:
-    """One run as the ledger has it, read once."""
+    """One run as the ledger has it, each record read once, job results only when needed: an
+    answered run's row comes from its final record's totals (a big run has thousands of jobs)."""
 
     run: RunRecord
     state: RunState
-    figures: RunFigures
     ledger: Ledger
+    plan: RunPlan | None
+    final: FinalRecord | None
 
     @classmethod
     def read(cls, ledger: Ledger, run_id: str) -> RunView:
         run = ledger.load_run(run_id)
         if run is None:
             raise UnknownRun(f"no run {run_id} in the ledger")
-        figures = RunFigures(ledger.list_job_results(run_id), ledger.list_retries(run_id))
-        return cls(run, run_state(ledger.run_files(run_id)), figures, ledger)
+        files = ledger.run_files(run_id)
+        return cls(run, run_state(files), ledger, ledger.load_plan(run_id), ledger.load_final(run_id))
+
+    @cached_property
+    def figures(self) -> RunFigures:
+        run_id = self.run.run_id
+        return RunFigures(self.ledger.list_job_results(run_id), self.ledger.list_retries(run_id))
+
+    def totals(self) -> JobCounts:
+        final = self.final
+        return final.totals if final is not None and final.totals is not None else self.figures.totals()
 
     def row(self, now: float | None = None) -> dict[str, Any]:
-        plan, final = self.ledger.load_plan(self.run.run_id), self.ledger.load_final(self.run.run_id)
-        totals = self.figures.totals()
+        plan, final, totals = self.plan, self.final, self.totals()
         end = final.finished_at if final is not None and final.finished_at else (now or time.time())
         return {
             "run_id": self.run.run_id,
@@ -55,7 +67,7 @@ class RunView:
         }
 
     def status(self, now: float | None = None) -> dict[str, Any]:
-        plan, final = self.ledger.load_plan(self.run.run_id), self.ledger.load_final(self.run.run_id)
+        plan, final = self.plan, self.final
         done = done_assets(self.figures.totals())
         eta = None if final is not None else eta_seconds(self.figures, plan, now)
         failures = [{"external_id": f.external_id, "reason": f.reason} for f in self.figures.failures()]

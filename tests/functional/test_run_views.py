@@ -37,6 +37,15 @@ def test_runs_are_listed_newest_first_and_filtered(world: World) -> None:
     assert len(recent_rows(world.ledger, limit=1)) == 1
 
 
+def test_an_answered_runs_row_comes_from_its_final_record_not_from_every_job(world: World) -> None:
+    (run_id,) = world.ledger.recent_run_ids()
+    before = recent_rows(world.ledger, limit=1)
+    s3 = world.clients.s3
+    for key in [key for key in s3.objects if f"{run_id}/jobs/" in key]:  # type: ignore[attr-defined]
+        s3.delete_object(Key=key)
+    assert recent_rows(world.ledger, limit=1)[0]["labeled"] == before[0]["labeled"] == 9
+
+
 def test_status_shows_progress_failures_and_where_the_time_went(world: World) -> None:
     (run_id,) = world.ledger.recent_run_ids()
     status = RunView.read(world.ledger, run_id).status()
@@ -83,3 +92,24 @@ def test_a_picture_that_cannot_be_downloaded_is_left_out(world: World, tmp_path:
 
     html = write_report(world.ledger, run_id, str(tmp_path / "r.html"), private)
     assert "data:image/jpeg" not in html and html.count("(no picture)") == 4
+
+
+def test_the_commands_print_a_table_and_a_status(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from listener import cli, run_commands
+
+    (run_id,) = world.ledger.recent_run_ids()
+    monkeypatch.setattr(run_commands, "_ledger", lambda: world.ledger)
+    assert cli.main(["runs"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[:4] == ["RUN", "PROJECT", "BY", "STATE"]
+    assert row.split()[:6] == [run_id, "proj", "ann@example.com", "answered", "9/10", "1"]
+    assert cli.main(["status", run_id]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2] == (
+        "progress: 10 of 10 assets to label (100%): 9 pre-labeled (18 objects), 0 empty, 1 failed, "
+        "0 not processed; 0 skipped"
+    )
+    assert lines[-2:] == ["failures (1):", "  img4.png: the asset's host answered 404 (files.example)"]
+    assert cli.main(["status", "no-such-run"]) == 2

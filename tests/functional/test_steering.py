@@ -16,6 +16,7 @@ from handler.contract.run_figures import RunFigures
 from handler.contract.run_state import run_state
 from handler.runner import run_job
 from listener.acceptance import ActionDone, RunRejected
+from listener.dead_letters import record_dead_job
 from listener.run_control import ControlRefused, cancel_run, retry_run
 from tests.functional.fakes import FakeHub
 from tests.functional.world import JOBS, PROJECT, World, hub_assets
@@ -176,3 +177,24 @@ def test_the_output_policy_drops_and_counts(config: dict[str, Any], objects: int
     assert message.endswith(f"; {dropped}.")
     bins, unscored = RunFigures(world.ledger.list_job_results(run.run_id)).score_bins()
     assert unscored == 0 and bins[9] == 10  # the 0.9 box is always kept
+
+
+def test_a_retry_takes_a_dead_jobs_assets_over_and_redrive_no_longer_sends_it(world: World) -> None:
+    run = world.click_run(job_size=5)
+    plan_body = world.sqs.bodies(JOBS)[0]
+    run_job(parse_job(plan_body), world.deps)
+    dead, alive = world.sqs.bodies(JOBS)[1:]
+    world.sqs.queues[JOBS] = [m for m in world.sqs.queues[JOBS] if m.body == alive]
+    record_dead_job(dead, world.ledger, world.deps.status)  # what the drain does with a DLQ message
+    world.work()
+    world.relay_all()
+    assert "5 assets failed" in world.notifier.responses[0][0]
+    assert len(world.ledger.parked_dead_jobs(run.run_id)) == 1
+    retry_run(world.ledger, world.deps.jobs, world.deps.status, run.run_id)
+    assert world.ledger.parked_dead_jobs(run.run_id) == []
+    world.work()
+    world.relay_all()
+    final = world.ledger.load_final(run.run_id)
+    assert final is not None and final.message.startswith("After retry 1: Pre-labeled 10 of 10 assets")
+    assert final.totals is not None and final.totals.assets_failed == 0
+    assert all(len(a.objects) == 1 for a in world.hub.assets)
