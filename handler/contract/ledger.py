@@ -25,12 +25,12 @@ import base64
 from typing import Any
 
 from handler.contract.aws import AwsClients
+from handler.contract.ledger_steering import SteeringRecords
 from handler.contract.records import (
     FinalRecord,
     ImportRecord,
     JobResult,
     PlanCursor,
-    RetryRecord,
     RunPlan,
     RunRecord,
 )
@@ -39,15 +39,13 @@ from handler.contract.settings import Settings
 
 PREFIX = "runs/"
 ACTIVE_PREFIX = f"{PREFIX}_active/"  # 4 parts deep: never taken for a run's own records
-INDEX_PREFIX = f"{PREFIX}_index/"  # likewise
-_INDEX_BASE = 10**13  # epoch milliseconds stay below it until the year 2286
 
 
 class ImportConflict(Exception):
     """Another attempt of the same job wrote the import journal first; retry the job later."""
 
 
-class Ledger:
+class Ledger(SteeringRecords):
     def __init__(self, s3: Any, kms: Any, bucket: str, kms_key_id: str) -> None:
         self._store, self._kms, self._key = S3Store(s3, bucket, kms_key_id), kms, kms_key_id
 
@@ -185,59 +183,3 @@ class Ledger:
                 if final is not None and not final.responded:
                     unanswered.append(parts[1])
         return unanswered
-
-    # -- watching and steering (handler/contract/run_state.py, listener/run_control.py) ---------
-
-    def index_run(self, run: RunRecord) -> None:
-        inverted = _INDEX_BASE - int(run.accepted_at * 1000)
-        self._store.put_bytes(f"{INDEX_PREFIX}{inverted:013d}/{run.run_id}", b"")
-
-    def recent_run_ids(self, limit: int | None = None) -> list[str]:
-        """Run ids newest first, from the index (runs accepted before it existed are not there)."""
-        ids = []
-        for key in self._store.keys(INDEX_PREFIX):
-            ids.append(key.rsplit("/", 1)[1])
-            if limit is not None and len(ids) >= limit:
-                break
-        return ids
-
-    def run_files(self, run_id: str) -> set[str]:
-        """The names directly under `runs/<run_id>/`, from which its state is read."""
-        prefix = f"{PREFIX}{run_id}/"
-        return {key[len(prefix) :] for key in self._store.keys(prefix) if "/" not in key[len(prefix) :]}
-
-    def mark_cancelled(self, run_id: str) -> bool:
-        """False if the run was cancelled before."""
-        try:
-            self._store.put_bytes(f"{PREFIX}{run_id}/cancelled", b"", only_if_new=True)
-        except VersionConflict:
-            return False
-        return True
-
-    def clear_cancelled(self, run_id: str) -> None:
-        self.delete(f"{PREFIX}{run_id}/cancelled")
-
-    def unpark_dead_job(self, run_id: str, job_id: str) -> None:
-        self.delete(f"{PREFIX}{run_id}/dead/{job_id}.json")
-
-    def is_cancelled(self, run_id: str) -> bool:
-        return self._store.get_bytes(f"{PREFIX}{run_id}/cancelled") is not None
-
-    def update_final(self, run_id: str, final: FinalRecord) -> None:
-        """Replace the recorded final message (after a retry); the run stays answered."""
-        self._store.put(f"{PREFIX}{run_id}/final.json", final)
-
-    def save_retry(self, run_id: str, retry: RetryRecord) -> bool:
-        """Record a retry round; False if that round exists (two retries at once: one wins)."""
-        return self._store.put(f"{PREFIX}{run_id}/retries/{retry.round}.json", retry, only_if_new=True)
-
-    def list_retries(self, run_id: str) -> list[RetryRecord]:
-        found = (self._store.get(key, RetryRecord) for key in self._store.keys(f"{PREFIX}{run_id}/retries/"))
-        return sorted((retry for retry in found if retry is not None), key=lambda retry: retry.round)
-
-    def save_report(self, run_id: str, html: str) -> None:
-        self._store.put_bytes(f"{PREFIX}{run_id}/report.html", html.encode(), content_type="text/html")
-
-    def load_report(self, run_id: str) -> str | None:
-        found = self._store.get_bytes(f"{PREFIX}{run_id}/report.html")
-        return None if found is None else found[0].decode()
