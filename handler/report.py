@@ -59,7 +59,7 @@ def render(view: RunView, fetch: Fetch | None) -> str:
         _section("Outcome", outcome_bars),
         _section("Objects per class", class_bars if f["classes"] else "<p>No objects.</p>"),
         _section("Scores of kept predictions", histogram(f["score_bins"]) + _unscored(f["unscored"])),
-        _section("Assets done over time", line(f["timeline"])),
+        _section(f"Assets done over time{_pace(view.figures.seconds_per_asset())}", line(f["timeline"])),
         _section("Where the time went (seconds, summed over jobs)", time_bars),
         _section(f"Failures ({len(s['failures'])})", _failures(s["failures"])),
         _section("Labeled assets", _samples(view.figures.samples(SAMPLES), fetch)),
@@ -90,6 +90,10 @@ def _page(view: RunView, s: dict[str, Any], body: str) -> str:
 
 def _section(title: str, content: str) -> str:
     return f"<section><h2>{escape(title)}</h2>{content}</section>"
+
+
+def _pace(seconds_per_asset: float | None) -> str:
+    return "" if seconds_per_asset is None else f" ({60 / max(seconds_per_asset, 1e-6):.0f} assets a minute)"
 
 
 def _unscored(count: int) -> str:

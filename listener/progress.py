@@ -26,6 +26,7 @@ class RunProgress:
     failure_lines: int = 0
     last_progress_at: float | None = None  # monotonic time of the last progress line
     retries: dict[int, RetryRecord] = field(default_factory=dict)
+    ran: tuple[float, float] | None = None  # first job started, last job finished (epoch seconds)
 
     def restore(
         self, plan: RunPlan | None, results: list[JobResult], retries: list[RetryRecord] | None = None
@@ -33,6 +34,8 @@ class RunProgress:
         self.plan = plan
         self.jobs.update({result.job_id: result.counts for result in results})
         self.retries.update({retry.round: retry for retry in retries or ()})
+        for result in results:
+            self._ran(result.figures.started_at, result.figures.finished_at)
 
     def apply(self, event: RunPlanned | JobFinished | RunFailed, interval: float) -> list[LogLine]:
         if isinstance(event, RunFailed):
@@ -45,7 +48,21 @@ class RunProgress:
         if event.job_id in self.jobs:  # a redelivered status: counted once
             return []
         self.jobs[event.job_id] = event.counts
+        self._ran(event.started_at, event.finished_at)
         return self._failure_lines(event) + self._progress_line(interval)
+
+    def _ran(self, started: float | None, finished: float | None) -> None:
+        if started is not None and finished is not None:
+            first, last = self.ran or (started, finished)
+            self.ran = (min(first, started), max(last, finished))
+
+    def seconds_per_asset(self) -> float | None:
+        """The run's pace on the wall clock (jobs in parallel), from the jobs that said when they ran."""
+        done = sum(
+            counts.assets_labeled + counts.assets_empty + counts.assets_failed
+            for counts in self.jobs.values()
+        )
+        return (self.ran[1] - self.ran[0]) / done if self.ran is not None and done else None
 
     @property
     def complete(self) -> bool:

@@ -185,7 +185,12 @@ class StatusRelay:
         run = progress.run
         totals = progress.totals() if progress.plan is not None else None
         final = FinalRecord(
-            message=message, error=error, finished_at=time.time(), cancelled=progress.cancelled, totals=totals
+            message=message,
+            error=error,
+            finished_at=time.time(),
+            cancelled=progress.cancelled,
+            totals=totals,
+            seconds_per_asset=progress.seconds_per_asset(),
         )
         if not self._ledger.finish_run(run.run_id, final):
             final = self._ledger.load_final(run.run_id) or final

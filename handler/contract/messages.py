@@ -123,6 +123,9 @@ class JobFinished(_Message):
     counts: JobCounts
     # At most a handful per job: the ledger holds the full list.
     failures: tuple[AssetFailure, ...] = ()
+    # When the job ran (epoch seconds), for the run's pace: the next runs' estimates use it.
+    started_at: float | None = None
+    finished_at: float | None = None
 
 
 class RunFailed(_Message):

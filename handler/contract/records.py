@@ -125,7 +125,14 @@ class JobResult(_Record):
     def status_event(self, run_id: str) -> JobFinished:
         """The status event for this result: the ledger keeps every failure, the event a few."""
         failures = self.failures[:MAX_FAILURES_IN_STATUS]
-        return JobFinished(run_id=run_id, job_id=self.job_id, counts=self.counts, failures=failures)
+        return JobFinished(
+            run_id=run_id,
+            job_id=self.job_id,
+            counts=self.counts,
+            failures=failures,
+            started_at=self.figures.started_at,
+            finished_at=self.figures.finished_at,
+        )
 
 
 class AssetImport(_Record):
@@ -146,6 +153,7 @@ class FinalRecord(_Record):
     cancelled: bool = False
     retry_round: int = 0  # the last retry round whose outcome the message holds
     totals: JobCounts | None = None  # the run's counts when answered (for `ango-batch runs`)
+    seconds_per_asset: float | None = None  # its pace on the wall clock, for later runs' estimates
 
 
 class RetryRecord(_Record):

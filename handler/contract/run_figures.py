@@ -128,15 +128,14 @@ def eta_seconds(figures: RunFigures, plan: RunPlan | None, now: float | None = N
 
 
 def earlier_pace(ledger: Ledger, run_id: str) -> tuple[float, int] | None:
-    """Mean seconds per asset of up to ESTIMATE_FROM_RUNS earlier answered runs that have timed
-    jobs, and how many runs that is; None if the ledger has none."""
+    """Mean seconds per asset of up to ESTIMATE_FROM_RUNS earlier answered runs whose final record
+    has their pace, and how many runs that is; None if the ledger has none. Reads final records
+    only (at most ESTIMATE_LOOK_BACK), never a run's job results."""
     paces = []
     for other in ledger.recent_run_ids(ESTIMATE_LOOK_BACK):
-        if other == run_id or ledger.load_final(other) is None:
-            continue
-        pace = RunFigures(ledger.list_job_results(other)).seconds_per_asset()
-        if pace is not None:
-            paces.append(pace)
+        final = ledger.load_final(other) if other != run_id else None
+        if final is not None and final.seconds_per_asset is not None:
+            paces.append(final.seconds_per_asset)
         if len(paces) >= ESTIMATE_FROM_RUNS:
             break
     return (sum(paces) / len(paces), len(paces)) if paces else None

@@ -143,9 +143,11 @@ def test_a_retry_of_an_unfinished_run_is_refused(world: World) -> None:
 
 
 def test_a_trial_of_5_labels_the_first_5_and_later_runs_log_an_estimate(world: World) -> None:
-    world.click_run("trial", sample=5, job_size=2)
+    trial = world.click_run("trial", sample=5, job_size=2)
     world.work()
     world.relay_all()
+    final = world.ledger.load_final(trial.run_id)
+    assert final is not None and final.seconds_per_asset is not None and final.seconds_per_asset > 0
     assert world.notifier.responses[0][0].startswith("Pre-labeled 5 of 5 assets with 5 objects")
     assert [len(a.objects) for a in world.hub.assets] == [1] * 5 + [0] * 5
     assert ("INFO", "5 assets to label; no earlier runs to estimate from.") in world.notifier.logs

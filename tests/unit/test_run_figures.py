@@ -1,7 +1,7 @@
 import pytest
 
 from handler.contract.messages import AssetFailure, AssetRef, JobCounts
-from handler.contract.records import JobFigures, JobResult, RetryRecord, RunPlan
+from handler.contract.records import FinalRecord, JobFigures, JobResult, RetryRecord, RunPlan
 from handler.contract.run_figures import RunFigures, eta_seconds, to_label
 
 pytestmark = pytest.mark.unit
@@ -65,23 +65,20 @@ def test_eta_is_what_is_left_at_the_pace_so_far() -> None:
     assert eta_seconds(RunFigures([]), plan) is None
 
 
-class _Ledger:
-    """Two earlier answered runs, at 0.5 and 1.5 s per asset, and the run being estimated."""
+_PACES = {"old1": 0.5, "older": None, "old2": 1.5}
 
-    def __init__(self) -> None:
-        self.results = {
-            "old1": [result("0", 20, start=0, end=10)],
-            "old2": [result("0", 20, start=0, end=30)],
-        }
+
+class _Ledger:
+    """Two earlier answered runs, at 0.5 and 1.5 s per asset, one answered before paces were
+    recorded, and the run being estimated."""
 
     def recent_run_ids(self, limit: int) -> list[str]:
-        return ["new", "old1", "old2"]
+        return ["new", "old1", "older", "old2"]
 
-    def load_final(self, run_id: str) -> object | None:
-        return None if run_id == "new" else object()
-
-    def list_job_results(self, run_id: str) -> list[JobResult]:
-        return self.results.get(run_id, [])
+    def load_final(self, run_id: str) -> FinalRecord | None:
+        if run_id not in _PACES:
+            return None
+        return FinalRecord(message="done", error=False, seconds_per_asset=_PACES[run_id])
 
 
 def test_the_estimate_is_the_mean_pace_of_earlier_runs() -> None:
