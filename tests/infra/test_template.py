@@ -152,13 +152,24 @@ def test_roles_touch_only_the_ledger_prefix(template: dict[str, Any]) -> None:
         document = template["Resources"][policy]["Properties"]["PolicyDocument"]
         for statement in as_list(document["Statement"]):
             actions = as_list(statement["Action"])
-            if any(a in ("s3:GetObject", "s3:PutObject") for a in actions):
+            if any(a in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject") for a in actions):
                 assert statement["Resource"] == {"Fn::Sub": "${LedgerBucket.Arn}/runs/*"}, policy
                 checked += 1
             if "s3:ListBucket" in actions:
                 assert statement["Condition"]["StringLikeIfExists"]["s3:prefix"] == "runs/*", policy
                 checked += 1
     assert checked >= 4  # both roles read, write and list: the checks above all ran
+
+
+def test_only_the_listener_deletes_ledger_objects(template: dict[str, Any]) -> None:
+    def s3_actions(policy: str) -> set[str]:
+        document = template["Resources"][policy]["Properties"]["PolicyDocument"]
+        return {a for statement in as_list(document["Statement"]) for a in as_list(statement["Action"])}
+
+    # It clears answered runs' markers (runs/_active/), cancel markers of retried runs and parked
+    # dead jobs: without the grant those calls fail on AWS (LocalStack does not enforce IAM).
+    assert "s3:DeleteObject" in s3_actions("ListenerPolicy")
+    assert not {a for a in s3_actions("HandlerPolicy") if a.startswith("s3:Delete")}
 
 
 def test_ledger_bucket_is_encrypted_private_and_tls_only(template: dict[str, Any]) -> None:
