@@ -200,3 +200,14 @@ def test_a_retry_takes_a_dead_jobs_assets_over_and_redrive_no_longer_sends_it(wo
     assert final is not None and final.message.startswith("After retry 1: Pre-labeled 10 of 10 assets")
     assert final.totals is not None and final.totals.assets_failed == 0
     assert all(len(a.objects) == 1 for a in world.hub.assets)
+
+
+def test_a_retry_click_with_nothing_to_retry_is_answered_as_refused(world: World) -> None:
+    with pytest.raises(RunRejected, match="Nothing done: this project has no finished run to retry"):
+        world.click("control", action="retry_failed")
+    world.click_run()
+    world.work()
+    world.relay_all()
+    with pytest.raises(RunRejected, match="has no failed or unprocessed assets to retry"):
+        world.click("control-2", action="retry_failed")
+    assert world.ledger.list_retries(world.ledger.recent_run_ids()[0]) == []
