@@ -1,11 +1,10 @@
 """Fixtures for the reliability tests: a fresh stack per test from template.yaml on LocalStack, an
 emulator per test with its own knobs, and the adapter as separate processes that the tests kill.
 
-Each stack is deployed as a user deploys it for container workers (ComputeMode=none, so the job
-queue's visibility is WorkerVisibilitySeconds' default, 120 s), with the fewest receives allowed
-before the dead-letter queue. The visibility is then cut to a few seconds on the queue itself
-(workers read it at start and extend at half of it), so a job whose worker was killed comes back in
-seconds: with 120 s, each kill would add two minutes (the poison job alone six, past its timeout).
+Each stack is deployed as `ango-batch up` deploys it, with the template's defaults for container
+workers (ComputeMode=none: the job queue's visibility is WorkerVisibilitySeconds' 120 s, 5 receives
+before the dead-letter queue). Workers hold each job on their own 20 s lease (handler/worker.py), so
+a job whose worker was killed is back within 20 s whatever the queue's timeout.
 """
 
 from __future__ import annotations
@@ -35,21 +34,21 @@ from infra.processes import AdapterProcesses, adapter_env, adapter_processes
 from infra.stack import StackOutputs, temporary_stack
 
 MODEL = "tests.reliability.poison_model"
-PARAMETERS = {"MaxReceiveCount": "3"}
-VISIBILITY_SECONDS = 8
+PARAMETERS: dict[str, str] = {}  # the template's defaults
 
 
 @pytest.fixture
 def stack(localstack: str) -> Iterator[StackOutputs]:
     with temporary_stack("ango-rel", PARAMETERS) as outputs:
-        set_visibility(outputs, VISIBILITY_SECONDS)
         yield outputs
 
 
-def set_visibility(stack: StackOutputs, seconds: int) -> None:
-    boto3.client("sqs").set_queue_attributes(
-        QueueUrl=stack.job_queue_url, Attributes={"VisibilityTimeout": str(seconds)}
-    )
+def max_receive_count(stack: StackOutputs) -> int:
+    """The job queue's deliveries before its dead-letter queue, as deployed."""
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=stack.job_queue_url, AttributeNames=["RedrivePolicy"]
+    )["Attributes"]
+    return int(json.loads(attributes["RedrivePolicy"])["maxReceiveCount"])
 
 
 @pytest.fixture

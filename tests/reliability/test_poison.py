@@ -18,10 +18,10 @@ from infra.stack import StackOutputs
 from listener.acceptance import run_id_for
 from listener.dead_letters import NOT_PROCESSED
 from tests.reliability.conftest import (
-    PARAMETERS,
     cluster,
     emulator_with,
     hub_labels,
+    max_receive_count,
     start_run,
     wait_for_response,
 )
@@ -59,7 +59,7 @@ def test_broken_assets_are_reported_and_a_poison_job_is_dead_lettered(
     )
 
     assert [r.job_id for r in dead] == ["000003"] and dead[0].counts.assets_failed == JOB_SIZE
-    assert restarts == int(PARAMETERS["MaxReceiveCount"])  # the poison killed one worker per attempt
+    assert restarts == max_receive_count(stack)  # the poison killed one worker per attempt
     assert reasons["corrupt.jpg"].startswith("not a readable image")
     assert reasons["missing.jpg"] == "download failed: HTTP 404"
     assert reasons["poison.png"] == NOT_PROCESSED
