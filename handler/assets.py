@@ -17,18 +17,18 @@ import cv2
 import numpy as np
 import urllib3
 
+from handler.contract.messages import AssetRef
+from handler.contract.model import Image
+from handler.contract.settings import Settings
 from handler.image_header import UnsupportedImageError, declared_size
-from handler.job import AssetRef
-from handler.model import Image
 from handler.pinned_http import PinnedHttp
-from handler.settings import Settings
 from handler.url_guard import AddressPolicy, Target, UrlRefused
 
 logger = logging.getLogger(__name__)
 _CHUNK = 64 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 50_000_000
+DEFAULT_MAX_BYTES: int = Settings.default("max_asset_bytes")
+DEFAULT_MAX_PIXELS: int = Settings.default("max_image_pixels")
 MAX_REDIRECTS = 5
 
 
@@ -44,7 +44,7 @@ class AssetDeniedError(AssetError):
 class AssetFetcher:
     policy: AddressPolicy
     http: PinnedHttp
-    timeout: float = 30.0
+    timeout: float = Settings.default("ango_timeout_seconds")
     max_bytes: int = DEFAULT_MAX_BYTES
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_redirects: int = MAX_REDIRECTS
@@ -53,7 +53,7 @@ class AssetFetcher:
     def from_settings(cls, settings: Settings) -> AssetFetcher:
         return cls(
             policy=AddressPolicy(settings.asset_networks()),
-            http=PinnedHttp(pool_size=max(16, settings.download_concurrency * 2)),
+            http=PinnedHttp(pool_size=settings.http_pool_size()),
             timeout=settings.ango_timeout_seconds,
             max_bytes=settings.max_asset_bytes,
             max_pixels=settings.max_image_pixels,

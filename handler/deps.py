@@ -6,19 +6,17 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-import requests
-
-from handler.ango import AngoClient, pooled_session
 from handler.assets import AssetFetcher
-from handler.aws import AwsClients, make_clients
-from handler.hub_pacing import PacerBook
-from handler.ledger import Ledger, RunRecord
-from handler.model import Model, ModelFactory, load_model_factory
-from handler.queues import MessageQueue
-from handler.redaction import in_flight
-from handler.retry import RetryPolicy
-from handler.settings import Settings
+from handler.contract.ango import AngoClient, client_factory
+from handler.contract.aws import AwsClients, make_clients
+from handler.contract.ledger import Ledger
+from handler.contract.model import Model, ModelFactory, load_model_factory
+from handler.contract.queues import MessageQueue
+from handler.contract.records import RunRecord
+from handler.contract.redaction import in_flight
+from handler.contract.settings import Settings
 
 
 @dataclass
@@ -28,16 +26,16 @@ class Deps:
     jobs: MessageQueue
     status: MessageQueue
     fetcher: AssetFetcher
-    model_factory: ModelFactory
+    model_factory: ModelFactory[Any]
     ango: Callable[[str], AngoClient]  # API key -> client
-    _model: Model | None = field(default=None, repr=False)
+    _model: Model[Any] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Models are not assumed thread-safe (OpenCV's cascade is not): one predict at a time per
     # process, while downloads and imports of other jobs go on around it.
     model_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
-    def model(self) -> Model:
+    def model(self) -> Model[Any]:
         """The model, loaded on first use: a planning-only process never pays for its weights."""
         with self._lock:
             if self._model is None:
@@ -58,28 +56,12 @@ def build_deps(settings: Settings, clients: AwsClients | None = None) -> Deps:
     if missing:
         raise ValueError(f"missing settings: {', '.join(missing)} (or deploy the stack first)")
     clients = clients or make_clients()
-    http = pooled_session(pool_size=max(16, settings.download_concurrency * 2))
     return Deps(
         settings=settings,
-        ledger=Ledger(clients.s3, clients.kms, settings.ledger_bucket, settings.kms_key_id),
+        ledger=Ledger.of(settings, clients),
         jobs=MessageQueue(clients.sqs, settings.job_queue_url),
         status=MessageQueue(clients.sqs, settings.status_queue_url),
         fetcher=AssetFetcher.from_settings(settings),
         model_factory=load_model_factory(settings.model_name),
-        ango=build_ango_factory(settings, http),
+        ango=client_factory(settings, pool_size=settings.http_pool_size()),
     )
-
-
-def build_ango_factory(settings: Settings, http: requests.Session) -> Callable[[str], AngoClient]:
-    """API key -> client. Clients of one key share one pacer in this process, whatever job or
-    thread made them, so the process as a whole keeps to the key's budget."""
-    pacers = PacerBook(settings.ango_requests_per_minute)
-    retry = RetryPolicy(throttle_patience=settings.ango_throttle_patience_seconds)
-
-    def make(api_key: str) -> AngoClient:
-        pacer = pacers.for_key(settings.ango_host, api_key)
-        return AngoClient(
-            settings.ango_host, api_key, settings.ango_timeout_seconds, retry=retry, session=http, pacer=pacer
-        )
-
-    return make

@@ -1,9 +1,9 @@
 """Which of a job's assets have had their pre-labels imported: the record that makes imports
 exactly-once in effect when a job is redelivered, retried, or run twice at once.
 
-One ledger object per job maps asset id -> (objects, done). An asset is written as *started*
+One ledger object per job maps asset id -> (objects, done). An asset is written as *in doubt*
 before its import call and as *done* once Hub has answered. A later attempt of the job imports
-nothing that is done; an asset left *started* may or may not have reached Hub (the process died
+nothing that is done; an asset left in doubt may or may not have reached Hub (the process died
 mid-call, or Hub failed in a way that may have applied), so Hub is asked before it is imported
 again (see handler/importer.py).
 
@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from handler.ledger import AssetImport, ImportRecord, Ledger
+from handler.contract.ledger import Ledger
+from handler.contract.records import AssetImport, ImportRecord
 
 
 class ImportJournal:
@@ -24,16 +25,22 @@ class ImportJournal:
         self._ledger, self._run_id, self._job_id = ledger, run_id, job_id
         self._record, self._version = ledger.load_imports(run_id, job_id)
 
+    @property
+    def is_new(self) -> bool:
+        """No attempt of this job has written to it yet."""
+        return self._version is None
+
     def done(self) -> dict[str, int]:
         """Asset id -> objects imported, for assets whose import Hub confirmed."""
         return {asset_id: entry.objects for asset_id, entry in self._record.assets.items() if entry.done}
 
-    def unsettled(self) -> set[str]:
+    def in_doubt(self) -> set[str]:
         """Assets whose import started but was never confirmed: ask Hub before importing them."""
         return {asset_id for asset_id, entry in self._record.assets.items() if not entry.done}
 
-    def begin(self, objects: Mapping[str, int]) -> None:
-        """Record that these assets are about to be imported (asset id -> objects in the import)."""
+    def mark_in_doubt(self, objects: Mapping[str, int]) -> None:
+        """Record that these assets are about to be imported (asset id -> objects in the import):
+        until `settle`, nobody knows whether they landed."""
         self._write({asset_id: AssetImport(objects=count, done=False) for asset_id, count in objects.items()})
 
     def settle(self, done: Mapping[str, int], not_imported: Iterable[str] = ()) -> None:

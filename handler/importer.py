@@ -17,11 +17,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from handler.ango import AngoClient, AngoError
+from handler.contract.ango import AngoClient
+from handler.contract.chunks import chunked
+from handler.contract.hub_http import AngoError
+from handler.contract.messages import AssetRef
+from handler.contract.retry import RetryPolicy, TransientError, call_with_retries
 from handler.import_journal import ImportJournal
-from handler.job import AssetRef
 from handler.prelabels import AssetLabels
-from handler.retry import RetryPolicy, TransientError, call_with_retries
 from handler.tally import JobTally
 
 logger = logging.getLogger(__name__)
@@ -32,89 +34,100 @@ class JobCancelled(Exception):
     """The worker released this job (shutdown past its grace): it must not start another import."""
 
 
-def settle_unknown(
-    client: AngoClient, project_id: str, run_id: str, journal: ImportJournal, assets: Sequence[AssetRef]
-) -> None:
-    """Resolve imports an earlier attempt started but never confirmed, by asking Hub."""
-    unsettled = journal.unsettled()
-    in_doubt = [asset for asset in assets if asset.asset_id in unsettled]
-    if not in_doubt:
-        return
-    landed = landed_objects(client, project_id, run_id, in_doubt)
-    journal.settle(landed, [asset.asset_id for asset in in_doubt if asset.asset_id not in landed])
-    logger.info("run %s: %d imports in doubt, %d had landed", run_id, len(in_doubt), len(landed))
+class Importer:
+    """One job's imports into one run's project: in doubt ones settled first, then batches."""
 
+    def __init__(
+        self,
+        client: AngoClient,
+        project_id: str,
+        run_id: str,
+        journal: ImportJournal,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client, self._project, self._run = client, project_id, run_id
+        self._journal, self._policy, self._sleep = journal, policy or RetryPolicy(), sleep
 
-def import_labeled(
-    client: AngoClient,
-    project_id: str,
-    run_id: str,
-    journal: ImportJournal,
-    labeled: Sequence[Labeled],
-    batch_size: int,
-    tally: JobTally,
-    cancelled: threading.Event | None = None,
-    policy: RetryPolicy | None = None,
-) -> None:
-    for start in range(0, len(labeled), batch_size):
-        chunk = labeled[start : start + batch_size]
-        if cancelled is not None and cancelled.is_set():
-            raise JobCancelled(f"run {run_id}: released before importing {len(labeled) - start} assets")
-        objects = {asset.asset_id: labels.objects for asset, labels in chunk}
-        journal.begin(objects)
+    def settle_in_doubt(self, assets: Sequence[AssetRef]) -> None:
+        """Resolve imports an earlier attempt started but never confirmed, by asking Hub."""
+        in_doubt_ids = self._journal.in_doubt()
+        in_doubt = [asset for asset in assets if asset.asset_id in in_doubt_ids]
+        if not in_doubt:
+            return
+        landed = self.landed(in_doubt)
+        self._journal.settle(landed, [asset.asset_id for asset in in_doubt if asset.asset_id not in landed])
+        logger.info("run %s: %d imports in doubt, %d had landed", self._run, len(in_doubt), len(landed))
+
+    def import_all(
+        self,
+        labeled: Sequence[Labeled],
+        batch_size: int,
+        tally: JobTally,
+        cancelled: threading.Event | None,
+        run_cancelled: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Import in batches. `cancelled`: the worker released the job (another worker does the
+        rest, so nothing is recorded); `run_cancelled`: the run was cancelled (the rest is counted
+        as not processed)."""
+        done = 0
+        for batch in chunked(labeled, batch_size):
+            if cancelled is not None and cancelled.is_set():
+                raise JobCancelled(f"run {self._run}: released before importing {len(labeled) - done} assets")
+            if run_cancelled():
+                tally.cancel([asset for asset, _ in labeled[done:]])
+                return
+            self._import_batch(batch, tally)
+            done += len(batch)
+
+    def landed(self, assets: Sequence[AssetRef]) -> dict[str, int]:
+        """Asset id -> number of this run's objects Hub holds, for the assets that have any."""
+        stored = self._client.stored_object_ids(self._project, assets)
+        landed = {}
+        for asset in assets:
+            prefix = f"{self._run}-{asset.asset_id}-"
+            count = sum(1 for object_id in stored.get(asset.asset_id, ()) if object_id.startswith(prefix))
+            if count:
+                landed[asset.asset_id] = count
+        return landed
+
+    def _import_batch(self, batch: Sequence[Labeled], tally: JobTally) -> None:
+        objects = {asset.asset_id: labels.objects for asset, labels in batch}
+        self._journal.mark_in_doubt(objects)
         try:
-            _import_chunk(client, project_id, run_id, chunk, policy or RetryPolicy())
+            self.send(batch)
         except AngoError as exc:
-            # Refused for good; an earlier attempt of this chunk may still have landed (a 5xx that
+            # Refused for good; an earlier attempt of this batch may still have landed (a 5xx that
             # applied), so Hub says which assets carry their pre-labels and which failed.
-            logger.warning("run %s: import of %d assets refused: %s", run_id, len(chunk), exc)
-            landed = landed_objects(client, project_id, run_id, [asset for asset, _ in chunk])
-            journal.settle(landed, [asset_id for asset_id in objects if asset_id not in landed])
-            for asset, _ in chunk:
+            logger.warning("run %s: import of %d assets refused: %s", self._run, len(batch), exc)
+            landed = self.landed([asset for asset, _ in batch])
+            self._journal.settle(landed, [asset_id for asset_id in objects if asset_id not in landed])
+            for asset, _ in batch:
                 if asset.asset_id in landed:
                     tally.imported(landed[asset.asset_id])
                 else:
                     tally.fail(asset, f"Ango Hub refused the pre-labels ({exc.status}: {exc.hub_message})")
-            continue
-        journal.settle(objects)
-        for _, labels in chunk:
-            tally.imported(labels.objects)
+            return
+        self._journal.settle(objects)
+        for asset, labels in batch:
+            tally.imported(labels.objects, asset, labels)
 
+    def send(self, batch: Sequence[Labeled]) -> None:
+        """Import `batch`, retried; after a failure that may have applied, only what did not land
+        at Hub goes again (a 429 never applied: everything goes again, without a look)."""
+        pending = list(batch)
 
-def landed_objects(
-    client: AngoClient, project_id: str, run_id: str, assets: Sequence[AssetRef]
-) -> dict[str, int]:
-    """Asset id -> number of this run's objects Hub holds, for the assets that have any."""
-    stored = client.stored_object_ids(project_id, assets)
-    landed = {}
-    for asset in assets:
-        prefix = f"{run_id}-{asset.asset_id}-"
-        count = sum(1 for object_id in stored.get(asset.asset_id, ()) if object_id.startswith(prefix))
-        if count:
-            landed[asset.asset_id] = count
-    return landed
+        def send_pending() -> None:
+            if pending:  # empty once a look found that everything had landed
+                self._client.import_prelabels_once(self._project, _items(pending))
 
+        def look_if_maybe_applied(exc: TransientError) -> None:
+            if exc.maybe_applied:
+                landed = self.landed([asset for asset, _ in pending])
+                pending[:] = [(asset, labels) for asset, labels in pending if asset.asset_id not in landed]
 
-def _import_chunk(
-    client: AngoClient,
-    project_id: str,
-    run_id: str,
-    chunk: Sequence[Labeled],
-    policy: RetryPolicy,
-    sleep: Callable[[float], None] = time.sleep,
-) -> None:
-    pending = list(chunk)
-
-    def send() -> None:
-        if pending:  # empty once a look found that everything had landed
-            client.import_prelabels_once(project_id, _items(pending))
-
-    def look_if_maybe_applied(exc: TransientError) -> None:
-        if exc.maybe_applied:  # only what did not land goes again
-            landed = landed_objects(client, project_id, run_id, [asset for asset, _ in pending])
-            pending[:] = [(asset, labels) for asset, labels in pending if asset.asset_id not in landed]
-
-    call_with_retries(send, f"run {run_id}: import", policy, sleep, look_if_maybe_applied)
+        what = f"run {self._run}: import"
+        call_with_retries(send_pending, what, self._policy, self._sleep, look_if_maybe_applied)
 
 
 def _items(labeled: Iterable[Labeled]) -> list[dict[str, Any]]:

@@ -8,25 +8,28 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from handler import telemetry
 from handler.assets import AssetError
+from handler.cancel_watch import CancelWatch
+from handler.contract import telemetry
+from handler.contract.chunks import chunked
+from handler.contract.logs import asset_task
+from handler.contract.messages import AssetRef, InferJob
+from handler.contract.model import Image, PredictContext, Prediction
+from handler.contract.records import JobResult, RunRecord
+from handler.contract.retry import HubBusyError
 from handler.deps import Deps
 from handler.import_journal import ImportJournal
-from handler.importer import import_labeled, settle_unknown
-from handler.job import AssetRef, InferJob
-from handler.ledger import JobResult, RunRecord
-from handler.logs import asset_task
-from handler.model import Image, PredictContext, Prediction
+from handler.importer import Importer
 from handler.prelabels import AssetLabels, BadModelOutputError, build_item, validate_output
 from handler.private_assets import AssetReader
-from handler.retry import HubBusyError
-from handler.run_config import RunConfig
 from handler.tally import JobTally
 
 logger = logging.getLogger(__name__)
@@ -53,52 +56,74 @@ def infer_job(
 
 
 def _process(job: InferJob, run: RunRecord, deps: Deps, cancelled: threading.Event | None) -> JobResult:
+    tally, run_cancelled = JobTally(), CancelWatch(deps.ledger, run.run_id)
     with deps.hub_client(run) as client:
         journal = ImportJournal(deps.ledger, run.run_id, job.job_id)
-        settle_unknown(client, run.project_id, run.run_id, journal, job.assets)
-        tally = JobTally()
+        importer = Importer(client, run.project_id, run.run_id, journal)
+        if job.is_retry and journal.is_new:
+            # Its assets failed or went unprocessed in other jobs, whose journals this one does not
+            # read; one of them may have landed all the same (a crash mid-import): Hub is asked.
+            journal.mark_in_doubt({asset.asset_id: 0 for asset in job.assets})
+        importer.settle_in_doubt(job.assets)
         done = journal.done()
         for objects in done.values():  # imported by an earlier attempt: neither downloaded nor imported again
             tally.imported(objects)
         todo = [asset for asset in job.assets if asset.asset_id not in done]
+        if run_cancelled():  # a job of a cancelled run, received: recorded as cancelled, acknowledged
+            logger.info("job %s: run cancelled; %d assets not processed", job.idempotency_key, len(todo))
+            tally.cancel(todo)
+            return tally.result(job.job_id, job.queued_at)
         logger.info("job %s: inferring %d assets (%d done before)", job.idempotency_key, len(todo), len(done))
         reader = AssetReader(deps.fetcher, lambda url: client.signed_url(run.project_id, url))
-        ready = _infer(todo, run, deps, reader, tally)
+        ready = _infer(todo, run, deps, reader, tally, run_cancelled)
         logger.info("job %s: importing %d assets", job.idempotency_key, len(ready))
-        config = RunConfig.model_validate(run.config)
-        import_labeled(
-            client, run.project_id, run.run_id, journal, ready, config.import_batch_size, tally, cancelled
-        )
-    return tally.result(job.job_id)
+        with _timed(tally, "import"):
+            importer.import_all(ready, run.config.import_batch_size, tally, cancelled, run_cancelled)
+    return tally.result(job.job_id, job.queued_at)
 
 
 def _infer(
-    todo: list[AssetRef], run: RunRecord, deps: Deps, reader: AssetReader, tally: JobTally
+    todo: list[AssetRef],
+    run: RunRecord,
+    deps: Deps,
+    reader: AssetReader,
+    tally: JobTally,
+    run_cancelled: Callable[[], bool],
 ) -> list[tuple[AssetRef, AssetLabels]]:
-    """Download ahead of the model, predict in batches; the labeled assets, ready to import."""
-    config = RunConfig.model_validate(run.config)
+    """Download ahead of the model, predict in batches; the labeled assets, ready to import. The
+    run's cancel is looked at before each model batch: the rest are then counted as cancelled."""
+    config = run.config
     context = PredictContext(
         config=deps.model_factory.spec.config.model_validate(config.model), run_id=run.run_id
     )
     targets = {target.model_class: target for target in run.targets}
-    ready = []
+    ready, taken = [], 0
     window = max(deps.settings.download_concurrency, 2 * config.batch_size)
     with ThreadPoolExecutor(deps.settings.download_concurrency) as pool:
         downloads = _prefetch(pool, asset_task(reader.read_image), todo, window)  # logs: job's ids
-        for batch in batched(downloads, config.batch_size):
-            for asset, image, predictions in _predict(_collect(batch, tally), context, deps, tally):
-                labels = build_item(run.run_id, asset, (image.shape[1], image.shape[0]), predictions, targets)
+        for batch in chunked(downloads, config.batch_size):
+            if run_cancelled():
+                tally.cancel(todo[taken:])
+                break
+            taken += len(batch)
+            with _timed(tally, "download"):
+                loaded = _collect(batch, tally)
+            for asset, image, predictions in _predict(loaded, context, deps, tally):
+                size = (image.shape[1], image.shape[0])
+                labels = build_item(run.run_id, asset, size, predictions, targets, config)
                 tally.predicted(labels)
                 if labels.item is not None:
                     ready.append((asset, labels))
     return ready
 
 
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """itertools.batched, which arrives only in Python 3.12."""
-    source = iter(items)
-    while chunk := list(islice(source, size)):
-        yield chunk
+@contextmanager
+def _timed(tally: JobTally, what: str) -> Iterator[None]:
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        tally.seconds[what] += time.monotonic() - start
 
 
 def _prefetch(
@@ -130,13 +155,17 @@ def _collect(batch: Iterable[tuple[AssetRef, Future[Image]]], tally: JobTally) -
 
 
 def _predict(
-    loaded: list[Loaded], context: PredictContext, deps: Deps, tally: JobTally
+    loaded: list[Loaded], context: PredictContext[Any], deps: Deps, tally: JobTally
 ) -> Iterator[tuple[AssetRef, Image, list[Prediction]]]:
     if not loaded:
         return
     images = [image for _, image in loaded]
     try:
-        with deps.model_lock, telemetry.timed("ModelSecondsPerImage", per=len(images)):
+        with (
+            deps.model_lock,
+            telemetry.timed("ModelSecondsPerImage", per=len(images)),
+            _timed(tally, "model"),
+        ):
             raw = deps.model.predict(images, context)
         predictions = validate_output(raw, images, deps.model_factory.spec)
     except BadModelOutputError as exc:

@@ -10,11 +10,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from handler.contract.logs import configure_logging
+from handler.contract.messages import parse_job
+from handler.contract.settings import Settings
 from handler.deps import Deps, build_deps
-from handler.job import parse_job
-from handler.logs import configure_logging
 from handler.runner import run_job
-from handler.settings import Settings
 
 SERVICE = "ango-batch-handler"
 # Every product logger (handler.*) as JSON with its ids, at ALC's level. Before Logger(), which

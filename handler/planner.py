@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
-from collections.abc import Iterator, Sequence
 from typing import Any
 
-from handler.ango import PAGE_LIMIT, AngoClient, AngoError, TaskState
+from handler.contract.ango import PAGE_LIMIT, AngoClient
+from handler.contract.chunks import job_chunks
+from handler.contract.hub_http import AngoError
+from handler.contract.messages import AssetRef, InferJob, PlanJob, RunFailed
+from handler.contract.records import MAX_FAILURES_IN_STATUS, PlanCursor, RunPlan, RunRecord
 from handler.deps import Deps
-from handler.job import MAX_MESSAGE_BYTES, AssetFailure, AssetRef, InferJob, PlanJob, RunFailed
-from handler.ledger import MAX_FAILURES_IN_STATUS, PlanCursor, RunPlan, RunRecord
-from handler.run_config import RunConfig
+from handler.plan_page import PageOutcome, PageTasks
 
 logger = logging.getLogger(__name__)
-TODO = "TODO"  # the one task status that takes pre-labels (Hub's docs)
-ALREADY_PRELABELED = "already pre-labeled"
 
 
 def plan_run(job: PlanJob, run: RunRecord, deps: Deps) -> RunPlan | None:
@@ -51,14 +49,18 @@ def plan_run(job: PlanJob, run: RunRecord, deps: Deps) -> RunPlan | None:
 class _Planner:
     def __init__(self, run: RunRecord, deps: Deps, client: AngoClient) -> None:
         self._run, self._deps, self._client = run, deps, client
-        self._config = RunConfig.model_validate(run.config)
+        self._config = run.config
         self._selections: list[str | None] = list(run.batches) or [None]
         self._cursor = deps.ledger.load_plan_cursor(run.run_id) or PlanCursor()
         self._deadline = time.monotonic() + deps.settings.plan_slice_seconds
 
     def resume(self) -> RunPlan | None:
-        """The finished plan, or None when the time slice ran out first."""
+        """The finished plan, or None when the time slice ran out first. A cancelled run stops
+        listing: what was listed is queued (and dropped by the handlers) and the plan is final."""
         while self._cursor.selection < len(self._selections):
+            if self._deps.ledger.is_cancelled(self._run.run_id):
+                logger.info("run %s: cancelled while listing", self._run.run_id)
+                return self._finish(cancelled=True)
             if time.monotonic() > self._deadline:
                 logger.info(
                     "run %s: listed %d assets; going on in a new message",
@@ -72,45 +74,52 @@ class _Planner:
     def _next_page(self) -> None:
         cursor, batch = self._cursor, self._selections[self._cursor.selection]
         page = self._client.asset_page(self._run.project_id, cursor.page, batch)
-        recent = set(cursor.recent_ids)
-        fresh = [a for a in page.assets if _text(a.get("_id")) not in recent]
-        external_ids = [_text(a.get("externalId")) for a in fresh if _text(a.get("externalId"))]
-        tasks = _PageTasks(self._client.task_states(self._run.project_id, external_ids))
-        # Hub's batch filter means "in all of these"; a run over several batches means "in any":
-        # each batch is listed in turn, and an asset of an earlier one was taken there.
-        earlier = {b for b in self._selections[: cursor.selection] if b}
-        update = _PageOutcome(cursor, MAX_FAILURES_IN_STATUS)
-        for asset in fresh:
-            if not earlier & tasks.batches_of(asset):
-                update.add(asset, tasks, self._config.existing)
-        pending = cursor.pending + tuple(update.ready)
+        update = self._sort(page.assets)
         # The first job leaves after the first page: the first pre-labels should not wait for more.
-        jobs, pending = self._fill_jobs(pending, flush=cursor.next_job == 0)
+        jobs, pending = self._fill_jobs(cursor.pending + tuple(update.ready), flush=cursor.next_job == 0)
         last_page = not page.assets or cursor.page * PAGE_LIMIT >= page.total
-        next_place = (
-            {"selection": cursor.selection + 1, "page": 1} if last_page else {"page": cursor.page + 1}
-        )
+        place = {"selection": cursor.selection + 1, "page": 1} if last_page else {"page": cursor.page + 1}
+        if self._sampled(update):  # a trial has its assets: no more listing
+            last_page, place = True, {"selection": len(self._selections), "page": 1}
+        recent_ids = () if last_page else tuple(_text(a.get("_id")) for a in page.assets)
         # Jobs first, cursor second: a crash in between lists the page again and sends the same
         # job ids, which handlers skip once done.
         self._deps.jobs.send_many(jobs)
-        self._save(
-            update.cursor(
-                next_job=cursor.next_job + len(jobs),
-                recent_ids=() if last_page else tuple(_text(a.get("_id")) for a in page.assets),
-                pending=pending,
-                **next_place,
-            )
-        )
+        next_job = cursor.next_job + len(jobs)
+        self._save(update.cursor(next_job=next_job, recent_ids=recent_ids, pending=pending, **place))
+
+    def _sort(self, assets: list[dict[str, Any]]) -> PageOutcome:
+        """The page's assets not seen before, sorted: ready, skipped or failed."""
+        cursor = self._cursor
+        recent = set(cursor.recent_ids)
+        fresh = [a for a in assets if _text(a.get("_id")) not in recent]
+        external_ids = [_text(a.get("externalId")) for a in fresh if _text(a.get("externalId"))]
+        tasks = PageTasks(self._client.task_states(self._run.project_id, external_ids))
+        # Hub's batch filter means "in all of these"; a run over several batches means "in any":
+        # each batch is listed in turn, and an asset of an earlier one was taken there.
+        earlier = {b for b in self._selections[: cursor.selection] if b}
+        update = PageOutcome(cursor, MAX_FAILURES_IN_STATUS)
+        for asset in fresh:
+            if self._sampled(update):
+                break
+            if not earlier & tasks.batches_of(asset):
+                update.add(asset, tasks, self._config.existing)
+        return update
+
+    def _sampled(self, update: PageOutcome) -> bool:
+        """A trial run (`sample`: N) takes the first N assets ready to label, and lists no more."""
+        sample = self._config.sample
+        return sample is not None and update.ready_in_all >= sample
 
     def _fill_jobs(
         self, pending: tuple[AssetRef, ...], flush: bool
     ) -> tuple[list[InferJob], tuple[AssetRef, ...]]:
         size = self._config.job_size
         cut = len(pending) if flush else len(pending) - len(pending) % size
-        jobs = list(_chunk(self._run.run_id, self._cursor.next_job, pending[:cut], size))
+        jobs = list(job_chunks(self._run.run_id, "{:06d}", self._cursor.next_job, pending[:cut], size))
         return jobs, pending[cut:]
 
-    def _finish(self) -> RunPlan:
+    def _finish(self, cancelled: bool = False) -> RunPlan:
         jobs, _ = self._fill_jobs(self._cursor.pending, flush=True)
         self._deps.jobs.send_many(jobs)
         cursor = self._cursor
@@ -120,6 +129,7 @@ class _Planner:
             skipped=cursor.skipped,
             failed=cursor.failed,
             failures=cursor.failures,
+            cancelled=cancelled,
         )
         self._deps.ledger.save_plan(self._run.run_id, plan)
         logger.info(
@@ -130,94 +140,6 @@ class _Planner:
     def _save(self, cursor: PlanCursor) -> None:
         self._deps.ledger.save_plan_cursor(self._run.run_id, cursor)
         self._cursor = cursor
-
-
-class _PageTasks:
-    """The tasks listing's answer for one page's externalIds, by asset and by externalId."""
-
-    def __init__(self, states: Sequence[TaskState]) -> None:
-        self._by_asset = {state.asset_id: state for state in states}
-        # Counted over the whole project: the lookup is by externalId, not by batch.
-        self._per_external_id = Counter(state.external_id for state in states)
-
-    def of(self, asset_id: str) -> TaskState | None:
-        return self._by_asset.get(asset_id)
-
-    def shared(self, external_id: str) -> bool:
-        return self._per_external_id[external_id] > 1
-
-    def batches_of(self, asset: dict[str, Any]) -> set[str]:
-        listed = asset.get("batches")
-        if isinstance(listed, list):
-            return {str(b) for b in listed}
-        task = self.of(_text(asset.get("_id")))
-        return set(task.batches) if task else set()
-
-
-class _PageOutcome:
-    """Sorting one page's assets into ready, skipped (with why) and failed (with why)."""
-
-    def __init__(self, cursor: PlanCursor, max_failures: int) -> None:
-        self._listed, self._max_failures = cursor.listed, max_failures
-        self._skipped, self._failed = Counter(cursor.skipped), cursor.failed
-        self._failures = list(cursor.failures)
-        self.ready: list[AssetRef] = []
-
-    def add(self, asset: dict[str, Any], tasks: _PageTasks, existing: str) -> None:
-        self._listed += 1
-        asset_id, external_id, data = (
-            _text(asset.get("_id")),
-            _text(asset.get("externalId")),
-            asset.get("data"),
-        )
-        if not isinstance(data, str) or not data or not asset_id or not external_id:
-            self._fail(external_id or asset_id, "the asset has no data URL to read")
-            return
-        task = tasks.of(asset_id)
-        if task is None or task.status != TODO:
-            self._skipped[f"status {task.status if task else 'unknown'}"] += 1
-        elif existing == "skip" and task.prelabeled:
-            self._skipped[ALREADY_PRELABELED] += 1
-        else:
-            # Hub applies an import addressed by externalId to every asset with that id, in the
-            # whole project: an id that other assets share is addressed by URL instead.
-            shared = tasks.shared(external_id)
-            self.ready.append(
-                AssetRef(asset_id=asset_id, external_id=external_id, data_url=data, address_by_url=shared)
-            )
-
-    def cursor(self, **place: Any) -> PlanCursor:
-        return PlanCursor(
-            listed=self._listed,
-            skipped=dict(self._skipped),
-            failed=self._failed,
-            failures=tuple(self._failures),
-            **place,
-        )
-
-    def _fail(self, name: str, reason: str) -> None:
-        self._failed += 1
-        if len(self._failures) < self._max_failures:
-            self._failures.append(AssetFailure(external_id=name[:200] or "?", reason=reason))
-
-
-def _chunk(run_id: str, first_seq: int, assets: Sequence[AssetRef], size: int) -> Iterator[InferJob]:
-    seq = first_seq
-    for start in range(0, len(assets), size):
-        for part in _fit_budget(assets[start : start + size]):
-            yield InferJob(run_id=run_id, job_id=f"{seq:06d}", assets=tuple(part))
-            seq += 1
-
-
-def _fit_budget(assets: Sequence[AssetRef]) -> Iterator[Sequence[AssetRef]]:
-    """Split a chunk in halves until each fits the message budget (long signed URLs add up)."""
-    body = InferJob(run_id="r" * 64, job_id="0" * 6, assets=tuple(assets)).model_dump_json()
-    if len(body.encode()) <= MAX_MESSAGE_BYTES or len(assets) == 1:
-        yield assets
-        return
-    middle = len(assets) // 2
-    yield from _fit_budget(assets[:middle])
-    yield from _fit_budget(assets[middle:])
 
 
 def _text(value: Any) -> str:

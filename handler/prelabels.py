@@ -10,16 +10,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from handler.job import AssetRef
-from handler.ledger import ClassTarget
-from handler.model import BoundingBox, Image, ModelSpec, Point, Polygon, Prediction
+from handler.contract.messages import AssetRef
+from handler.contract.model import BoundingBox, Image, ModelSpec, Point, Polygon, Prediction
+from handler.contract.records import ClassTarget
+from handler.contract.run_config import RunConfig
 
 
 class BadModelOutputError(Exception):
     """The model returned something that is not a list of predictions per image, as its spec says."""
 
 
-def validate_output(raw: Any, images: Sequence[Image], spec: ModelSpec) -> list[list[Prediction]]:
+def validate_output(raw: Any, images: Sequence[Image], spec: ModelSpec[Any]) -> list[list[Prediction]]:
     """Check the model's answer before anything is uploaded; raise one named error, precisely."""
     if not isinstance(raw, list) or len(raw) != len(images):
         got = f"{type(raw).__name__} of length {len(raw)}" if isinstance(raw, list) else type(raw).__name__
@@ -27,7 +28,7 @@ def validate_output(raw: Any, images: Sequence[Image], spec: ModelSpec) -> list[
     return [_validate_image_predictions(i, preds, spec) for i, preds in enumerate(raw)]
 
 
-def _validate_image_predictions(index: int, predictions: Any, spec: ModelSpec) -> list[Prediction]:
+def _validate_image_predictions(index: int, predictions: Any, spec: ModelSpec[Any]) -> list[Prediction]:
     if not isinstance(predictions, list):
         raise BadModelOutputError(f"image {index}: expected a list, got {type(predictions).__name__}")
     checked = []
@@ -52,7 +53,23 @@ def _validate_image_predictions(index: int, predictions: Any, spec: ModelSpec) -
 class AssetLabels:
     item: dict[str, Any] | None  # None when no mapped class was predicted
     objects: int
-    dropped: int
+    dropped: int  # unmapped classes, or shapes wholly outside the image
+    below_min_score: int = 0
+    over_max_objects: int = 0
+    kept: tuple[Prediction, ...] = ()  # the predictions behind `item`'s objects, in order
+
+
+def apply_policy(predictions: Sequence[Prediction], config: RunConfig) -> tuple[list[Prediction], int, int]:
+    """The run's output policy: (kept, dropped below min_score, dropped over max_objects).
+
+    A prediction without a score passes any threshold. Over max_objects, the best scored are kept
+    (unscored ones after scored ones, each in the model's order)."""
+    passed = [p for p in predictions if p.score is None or p.score >= config.min_score_of(p.class_name)]
+    below = len(predictions) - len(passed)
+    if config.max_objects is None or len(passed) <= config.max_objects:
+        return passed, below, 0
+    ranked = sorted(passed, key=lambda p: (p.score is None, -(p.score or 0.0)))
+    return ranked[: config.max_objects], below, len(passed) - config.max_objects
 
 
 def build_item(
@@ -61,25 +78,30 @@ def build_item(
     image_size: tuple[int, int],
     predictions: Sequence[Prediction],
     targets: Mapping[str, ClassTarget],
+    config: RunConfig | None = None,
 ) -> AssetLabels:
-    """One Ango import item for one asset. Predictions of unmapped classes are dropped and counted.
+    """One Ango import item for one asset. Predictions of unmapped classes are dropped and counted,
+    then the run's policy (min_score, max_objects) applies to the rest.
 
     Object ids are derived from the run and the asset, so a retried import carries the same ids.
     """
+    mapped = [p for p in predictions if p.class_name in targets]
+    dropped = len(predictions) - len(mapped)
+    kept, below, over = apply_policy(mapped, config) if config else (mapped, 0, 0)
     objects: list[dict[str, Any]] = []
-    dropped = 0
-    for prediction in predictions:
-        target = targets.get(prediction.class_name)
-        geometry = _geometry(prediction, image_size) if target else None
-        if target is None or geometry is None:
+    placed: list[Prediction] = []
+    for prediction in kept:
+        target, geometry = targets[prediction.class_name], _geometry(prediction, image_size)
+        if geometry is None:
             dropped += 1
             continue
         object_id = f"{run_id}-{asset.asset_id}-{len(objects)}"
         objects.append({"schemaId": target.schema_id, "objectId": object_id, target.tool: geometry})
+        placed.append(prediction)
     if not objects:
-        return AssetLabels(None, 0, dropped)
+        return AssetLabels(None, 0, dropped, below, over)
     address = {"data": asset.data_url} if asset.address_by_url else {"externalId": asset.external_id}
-    return AssetLabels({**address, "objects": objects}, len(objects), dropped)
+    return AssetLabels({**address, "objects": objects}, len(objects), dropped, below, over, tuple(placed))
 
 
 def _geometry(prediction: Prediction, size: tuple[int, int]) -> Any:

@@ -13,10 +13,10 @@ import threading
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from handler.ango import AngoError
 from handler.assets import AssetDeniedError, AssetError, AssetFetcher
-from handler.job import AssetRef
-from handler.model import Image
+from handler.contract.hub_http import AngoError
+from handler.contract.messages import AssetRef
+from handler.contract.model import Image
 
 Signer = Callable[[str], str]  # plain asset URL -> signed URL
 

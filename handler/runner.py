@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 
-from handler import telemetry
+from handler.contract import telemetry
+from handler.contract.logs import log_context
+from handler.contract.messages import InferJob, PlanJob
+from handler.contract.records import RunRecord
+from handler.contract.retry import HubBusyError
 from handler.deps import Deps
 from handler.inference import infer_job
-from handler.job import InferJob, PlanJob
-from handler.ledger import RunRecord
-from handler.logs import log_context
 from handler.planner import plan_run
-from handler.retry import HubBusyError
 
 logger = logging.getLogger(__name__)
 HUB_BUSY_DELAY_SECONDS = 60

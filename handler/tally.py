@@ -1,11 +1,22 @@
-"""Counting one job's outcome, asset by asset."""
+"""Counting one job's outcome, asset by asset, and the figures `status` and the report show."""
 
 from __future__ import annotations
 
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from handler.job import AssetFailure, AssetRef, JobCounts
-from handler.ledger import JobResult
+from handler.contract.messages import AssetFailure, AssetRef, JobCounts
+from handler.contract.model import BoundingBox
+from handler.contract.records import (
+    MAX_SAMPLES_PER_JOB,
+    SCORE_BINS,
+    JobFigures,
+    JobResult,
+    SampleAsset,
+    SampleBox,
+)
 from handler.prelabels import AssetLabels
 
 
@@ -15,26 +26,89 @@ class JobTally:
     empty: int = 0
     objects: int = 0
     dropped: int = 0
+    below_min_score: int = 0
+    over_max_objects: int = 0
     failures: list[AssetFailure] = field(default_factory=list)
+    unfinished: list[AssetRef] = field(default_factory=list)
+    cancelled: int = 0
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # by phase
+    classes: Counter[str] = field(default_factory=Counter)
+    score_bins: list[int] = field(default_factory=lambda: [0] * SCORE_BINS)
+    unscored: int = 0
+    samples: list[SampleAsset] = field(default_factory=list)
+    started_at: float = field(default_factory=time.time)
 
     def fail(self, asset: AssetRef, reason: str) -> None:
         self.failures.append(AssetFailure(external_id=asset.external_id, reason=reason[:200]))
+        self.unfinished.append(asset)
+
+    def cancel(self, assets: Sequence[AssetRef]) -> None:
+        """Not processed: the run was cancelled before their turn."""
+        self.cancelled += len(assets)
+        self.unfinished.extend(assets)
 
     def predicted(self, labels: AssetLabels) -> None:
         self.dropped += labels.dropped
+        self.below_min_score += labels.below_min_score
+        self.over_max_objects += labels.over_max_objects
         if labels.item is None:
             self.empty += 1
 
-    def imported(self, objects: int) -> None:
+    def imported(
+        self, objects: int, asset: AssetRef | None = None, labels: AssetLabels | None = None
+    ) -> None:
         self.labeled += 1
         self.objects += objects
+        if labels is not None:
+            self._figures_of(labels)
+            if asset is not None and len(self.samples) < MAX_SAMPLES_PER_JOB:
+                self.samples.append(_sample(asset, labels))
 
-    def result(self, job_id: str) -> JobResult:
+    def _figures_of(self, labels: AssetLabels) -> None:
+        for prediction in labels.kept:
+            self.classes[prediction.class_name] += 1
+            if prediction.score is None:
+                self.unscored += 1
+            else:
+                self.score_bins[min(int(prediction.score * SCORE_BINS), SCORE_BINS - 1)] += 1
+
+    def result(self, job_id: str, queued_at: float | None = None) -> JobResult:
         counts = JobCounts(
             assets_labeled=self.labeled,
             assets_empty=self.empty,
             assets_failed=len(self.failures),
             objects_created=self.objects,
             predictions_dropped=self.dropped,
+            below_min_score=self.below_min_score,
+            over_max_objects=self.over_max_objects,
+            assets_cancelled=self.cancelled,
         )
-        return JobResult(job_id=job_id, counts=counts, failures=tuple(self.failures))
+        figures = JobFigures(
+            queued_at=queued_at,
+            started_at=self.started_at,
+            finished_at=time.time(),
+            seconds_download=round(self.seconds["download"], 3),
+            seconds_model=round(self.seconds["model"], 3),
+            seconds_import=round(self.seconds["import"], 3),
+            classes=dict(self.classes),
+            score_bins=tuple(self.score_bins),
+            unscored=self.unscored,
+            samples=tuple(self.samples),
+        )
+        return JobResult(
+            job_id=job_id,
+            counts=counts,
+            failures=tuple(self.failures),
+            figures=figures,
+            unfinished=tuple(self.unfinished),
+        )
+
+
+def _sample(asset: AssetRef, labels: AssetLabels) -> SampleAsset:
+    boxes = tuple(
+        SampleBox(model_class=p.class_name, x=s.x, y=s.y, width=s.width, height=s.height, score=p.score)
+        for p in labels.kept
+        if isinstance(s := p.shape, BoundingBox)
+    )
+    url = asset.data_url.split("?", 1)[0].split("#", 1)[0]  # a signature in the query stays out
+    return SampleAsset(asset_id=asset.asset_id, external_id=asset.external_id, data_url=url, boxes=boxes)

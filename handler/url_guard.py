@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from handler.contract.settings import IPNetwork
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], list[IPAddress]]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -49,11 +50,6 @@ class Target:
         except ValueError:
             return False
         return True
-
-
-def parse_networks(text: str) -> tuple[IPNetwork, ...]:
-    """Comma-separated CIDRs ("127.0.0.0/8, ::1"); a bare address is a one-address network."""
-    return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in text.split(",") if item.strip())
 
 
 def resolve_host(host: str, port: int) -> list[IPAddress]:

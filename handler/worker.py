@@ -25,16 +25,21 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from handler.contract.messages import parse_job
+from handler.contract.queues import (
+    DEFAULT_LEASE_SECONDS,
+    SQS_BATCH,
+    delete_messages,
+    receive,
+    set_visibility,
+)
 from handler.deps import Deps
-from handler.job import parse_job
-from handler.queues import SQS_BATCH, delete_messages
 from handler.runner import run_job
 from handler.task_protection import TaskProtection
 
 logger = logging.getLogger(__name__)
 ACK_DELAY_SECONDS = 1.0  # how long a finished job may wait for others to share its delete call
 BUSY_POLL_SECONDS = 3  # the longest poll while jobs run: visibility extensions and acks wait for it
-DEFAULT_LEASE_SECONDS = 20
 
 
 @dataclass
@@ -116,14 +121,7 @@ class Worker:
         return self._idle_wait
 
     def _receive(self, count: int, wait: int) -> list[dict[str, Any]]:
-        response = self._sqs.receive_message(
-            QueueUrl=self._url,
-            MaxNumberOfMessages=count,
-            WaitTimeSeconds=wait,
-            VisibilityTimeout=self._visibility,  # the lease, not the queue's own timeout
-            AttributeNames=["ApproximateReceiveCount"],
-        )
-        return list(response.get("Messages", []))
+        return receive(self._sqs, self._url, count, wait, visibility=self._visibility)
 
     def _start(self, pool: ThreadPoolExecutor, message: dict[str, Any]) -> None:
         cancelled = threading.Event()
@@ -167,10 +165,10 @@ class Worker:
 
     def _keep_hidden(self) -> None:
         now = time.monotonic()
-        for entry in self._inflight.values():
-            if now - entry.extended_at >= self._visibility / 2:
-                self._set_visibility(entry.receipt, self._visibility)
-                entry.extended_at = now
+        due = [entry for entry in self._inflight.values() if now - entry.extended_at >= self._visibility / 2]
+        set_visibility(self._sqs, self._url, [entry.receipt for entry in due], self._visibility)
+        for entry in due:
+            entry.extended_at = now
 
     def _shutdown(self) -> None:
         # What is left of the grace after the poll that was running, less a reserve for the release
@@ -201,11 +199,3 @@ class Worker:
             return
         delete_messages(self._sqs, self._url, [entry.receipt for entry in entries])
         self.summary.released += len(entries)
-
-    def _set_visibility(self, receipt: str, seconds: int) -> None:
-        try:
-            self._sqs.change_message_visibility(
-                QueueUrl=self._url, ReceiptHandle=receipt, VisibilityTimeout=seconds
-            )
-        except Exception as exc:  # the message may be gone already; nothing to keep hidden
-            logger.warning("could not change visibility: %s", type(exc).__name__)

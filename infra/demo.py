@@ -22,8 +22,8 @@ import cv2
 import requests
 
 from handler.assets import decode_image
-from handler.model import load_model_factory
-from handler.run_config import default_config_json
+from handler.contract.model import load_model_factory
+from handler.contract.run_config import default_config_json
 from infra import demo_data
 from infra.emulator.control import EmulatorControl
 from infra.emulator.process import run_emulator

@@ -12,8 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handler.contract.stack_outputs import StackOutputs
 from infra.emulator.process import stop_process
-from infra.stack import StackOutputs
 
 LOOPBACK_NETWORKS = "127.0.0.0/8,::1/128"
 UNLIMITED_REQUESTS_PER_MINUTE = "60000"
@@ -53,6 +53,7 @@ def adapter_env(
 class AdapterProcesses:
     env: dict[str, str]
     log_dir: Path
+    entry: str = "listener.cli"  # the module run with `python -m`: the `ango-batch` command
     listener: subprocess.Popen[bytes] | None = None
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
@@ -77,7 +78,7 @@ class AdapterProcesses:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with (self.log_dir / f"{name}.log").open("ab") as log:
             return subprocess.Popen(
-                [sys.executable, "-m", "infra.cli", *args],
+                [sys.executable, "-m", self.entry, *args],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

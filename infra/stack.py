@@ -18,13 +18,15 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from handler.contract.stack_outputs import DEFAULT_STACK_NAME, StackError, StackOutputs
+from handler.contract.stack_outputs import read_stack_outputs as read_outputs
 from infra.localstack import DEFAULT_ENDPOINT, LocalStackError, ensure_localstack, local_aws_env
 
 if TYPE_CHECKING:
@@ -37,47 +39,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "template.yaml"
-DEFAULT_STACK_NAME = "ango-batch-local"
 LOCAL_PARAMETERS: Mapping[str, str] = {"ComputeMode": "none", "DeployListener": "false"}
 CAPABILITIES: Sequence[CapabilityType] = ("CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")
 _POLL_SECONDS = 1.0
 INLINE_TEMPLATE_LIMIT = 51_200  # CloudFormation's limit on TemplateBody
 _NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
-
-# Stack output name -> StackOutputs field; the template's Outputs carry exactly these names.
-OUTPUT_FIELDS: Mapping[str, str] = {
-    "JobQueueUrl": "job_queue_url",
-    "JobQueueArn": "job_queue_arn",
-    "JobDeadLetterQueueUrl": "job_dlq_url",
-    "StatusQueueUrl": "status_queue_url",
-    "StatusDeadLetterQueueUrl": "status_dlq_url",
-    "LedgerBucketName": "ledger_bucket",
-    "KmsKeyArn": "kms_key_arn",
-}
-
-
-class StackError(RuntimeError):
-    """The stack could not be deployed, read or deleted."""
-
-
-@dataclass(frozen=True)
-class StackOutputs:
-    """What the CLI, the listener and the handlers need to know about a deployed stack."""
-
-    job_queue_url: str
-    job_queue_arn: str
-    job_dlq_url: str
-    status_queue_url: str
-    status_dlq_url: str
-    ledger_bucket: str
-    kms_key_arn: str
-
-    @classmethod
-    def from_outputs(cls, outputs: Mapping[str, str]) -> StackOutputs:
-        missing = sorted(set(OUTPUT_FIELDS) - set(outputs))
-        if missing:
-            raise StackError(f"stack outputs lack {', '.join(missing)}")
-        return cls(**{name: outputs[key] for key, name in OUTPUT_FIELDS.items()})
 
 
 def deploy_stack(
@@ -136,11 +102,7 @@ def _template_source(endpoint_url: str | None) -> dict[str, str]:
 
 def read_stack_outputs(stack_name: str = DEFAULT_STACK_NAME, endpoint_url: str | None = None) -> StackOutputs:
     """The outputs of a deployed stack."""
-    stack = _describe(_cloudformation(endpoint_url), stack_name)
-    if stack is None:
-        raise StackError(f"stack {stack_name} does not exist; deploy it with `ango-batch up`")
-    outputs = {o.get("OutputKey", ""): o.get("OutputValue", "") for o in stack.get("Outputs", [])}
-    return StackOutputs.from_outputs(outputs)
+    return read_outputs(stack_name, _cloudformation(endpoint_url))
 
 
 def delete_stack(stack_name: str, endpoint_url: str | None = None, timeout: float = 300.0) -> None:

@@ -13,16 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from handler.ango import AngoClient, AngoError
-from handler.job import PlanJob
-from handler.ledger import Ledger, RunRecord
-from handler.model import ModelSpec
-from handler.queues import MessageQueue
-from handler.redaction import in_flight
-from handler.retry import TransientError
-from handler.run_config import ConfigError, parse_config_json
+from handler.contract.ango import AngoClient
+from handler.contract.hub_http import AngoError
+from handler.contract.ledger import Ledger
+from handler.contract.messages import PlanJob
+from handler.contract.model import ModelSpec
+from handler.contract.queues import MessageQueue
+from handler.contract.records import ClassTarget, RunRecord
+from handler.contract.redaction import in_flight
+from handler.contract.retry import TransientError
+from handler.contract.run_config import ConfigError, RunConfig, parse_config_json
 from listener.mapping import MappingError, resolve_targets
 from listener.payload import PayloadError, PluginRun, parse_plugin_run
+from listener.run_control import ControlRefused, cancel_project_runs, last_finished_run, retry_run
 
 logger = logging.getLogger(__name__)
 
@@ -39,20 +42,33 @@ def run_id_for(plugin_id: str, session: str) -> str:
     return hashlib.sha256(f"{plugin_id}\x00{session}".encode()).hexdigest()[:32]
 
 
+@dataclass(frozen=True)
+class ActionDone:
+    """A control click (cancel, retry_failed) was done; `message` answers its session."""
+
+    message: str
+
+
 @dataclass
 class RunAcceptor:
     plugin_id: str
-    spec: ModelSpec
+    spec: ModelSpec[Any]
     ledger: Ledger
     jobs: MessageQueue
     ango: Callable[[str], AngoClient]
+    status: MessageQueue | None = None  # where a retry click tells the relay about the retry
 
-    def accept(self, data: Any) -> RunRecord | None:
-        """The recorded run, or None when this session was accepted before (a repeated event)."""
+    def accept(self, data: Any) -> RunRecord | ActionDone | None:
+        """The recorded run, or what a control click did, or None when this session was accepted
+        before (a repeated event)."""
         try:
             payload = parse_plugin_run(data)
             config, _ = parse_config_json(payload.configJSON, self.spec)
+            # With the clicking user's own key: a user who cannot open the project cannot steer
+            # its runs either (401/403/404 refuse the click), whoever started them.
             project = self._project(payload)
+            if config.action != "run":
+                return self._act(config.action, payload.projectId)
             _check_project_type(project, payload.projectId)
             targets = resolve_targets(payload.mapped_classes(), project, self.spec)
         except (PayloadError, ConfigError, MappingError) as exc:
@@ -60,7 +76,34 @@ class RunAcceptor:
         run_id = run_id_for(self.plugin_id, payload.session)
         if config.existing == "skip":
             self._refuse_overlap(payload.projectId, run_id)
-        run = RunRecord(
+        run = self._record(run_id, payload, config, targets)
+        if not self.ledger.create_run(run):
+            logger.info("run %s: session seen before; not enqueued again", run_id)
+            return None
+        self.ledger.mark_active(run.project_id, run_id)
+        self.ledger.index_run(run)
+        self.jobs.send(PlanJob(run_id=run_id))
+        self.ledger.mark_queued(run_id)  # a listener killed before this line re-sends on restart
+        logger.info("run %s: accepted (project %s, %d classes)", run_id, run.project_id, len(targets))
+        return run
+
+    def _act(self, action: str, project_id: str) -> ActionDone:
+        try:
+            if action == "cancel":
+                return ActionDone(_cancelled_message(cancel_project_runs(self.ledger, project_id)))
+            run = last_finished_run(self.ledger, project_id)
+            if run is None:
+                raise ControlRefused("this project has no finished run to retry")
+            return ActionDone(
+                f"Retry: {retry_run(self.ledger, self.jobs, self.status, run.run_id).sentence(run.run_id)}."
+            )
+        except ControlRefused as exc:
+            raise RunRejected(f"Nothing done: {exc}.") from None
+
+    def _record(
+        self, run_id: str, payload: PluginRun, config: RunConfig, targets: tuple[ClassTarget, ...]
+    ) -> RunRecord:
+        return RunRecord(
             run_id=run_id,
             session=payload.session,
             plugin_id=self.plugin_id,
@@ -69,18 +112,10 @@ class RunAcceptor:
             run_by=payload.runBy,
             batches=tuple(payload.batches),
             targets=targets,
-            config=config.model_dump(),
+            config=config,
             api_key_ciphertext=self.ledger.encrypt_api_key(run_id, payload.apiKey),
             accepted_at=time.time(),
         )
-        if not self.ledger.create_run(run):
-            logger.info("run %s: session seen before; not enqueued again", run_id)
-            return None
-        self.ledger.mark_active(run.project_id, run_id)
-        self.jobs.send(PlanJob(run_id=run_id))
-        self.ledger.mark_queued(run_id)  # a listener killed before this line re-sends on restart
-        logger.info("run %s: accepted (project %s, %d classes)", run_id, run.project_id, len(targets))
-        return run
 
     def _refuse_overlap(self, project_id: str, run_id: str) -> None:
         """A run that skips pre-labeled assets judges by Hub's isPreLabeled, which a run still
@@ -117,6 +152,19 @@ class RunAcceptor:
         except TransientError:
             message = "Ango Hub is not answering right now; please run the plugin again later."
             raise RunRejected(message) from None
+
+
+def _cancelled_message(runs: list[RunRecord]) -> str:
+    if not runs:
+        return "Nothing to cancel: no run on this project is going."
+    started = "; ".join(
+        f"{run.run_id} started by {run.run_by or 'unknown'} at {_clock(run.accepted_at)}" for run in runs
+    )
+    return f"Cancelled {len(runs)} runs on this project: {started}."
+
+
+def _clock(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
 
 
 def _check_project_type(project: dict[str, Any], project_id: str) -> None:

@@ -11,9 +11,9 @@ import logging
 import threading
 from typing import Any
 
-from handler.dead_letters import record_dead_job
-from handler.ledger import Ledger
-from handler.queues import MessageQueue
+from handler.contract.ledger import Ledger
+from handler.contract.queues import MessageQueue
+from listener.dead_letters import record_dead_job
 from listener.polling import keep_polling
 
 logger = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from handler.ledger import ClassTarget
-from handler.model import ModelSpec
+from handler.contract.model import ModelSpec
+from handler.contract.records import ClassTarget
 from listener.payload import ClassMapping
 
 
@@ -15,7 +15,7 @@ class MappingError(ValueError):
 
 
 def resolve_targets(
-    mapping: Sequence[ClassMapping] | None, project: dict[str, Any], spec: ModelSpec
+    mapping: Sequence[ClassMapping] | None, project: dict[str, Any], spec: ModelSpec[Any]
 ) -> tuple[ClassTarget, ...]:
     """Each mapped model class with its project tool; refuse anything the import would reject."""
     if not mapping:
@@ -28,7 +28,7 @@ def resolve_targets(
     return tuple(_resolve_one(entry, tools, spec) for entry in mapping)
 
 
-def _resolve_one(entry: ClassMapping, tools: dict[str, dict[str, Any]], spec: ModelSpec) -> ClassTarget:
+def _resolve_one(entry: ClassMapping, tools: dict[str, dict[str, Any]], spec: ModelSpec[Any]) -> ClassTarget:
     kind = spec.classes.get(entry.modelClass)
     if kind is None:
         raise MappingError(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Any
 
 import socketio
 
+from handler.contract.retry import full_jitter
 from listener.connection_errors import describe_connect_error
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class PluginSocket:
                 stop.wait(0.5)
                 continue
             if not self._connect_once():
-                delay = random.uniform(0, min(self._max_backoff, 0.5 * 2**attempt))
+                delay = full_jitter(attempt, 0.5, self._max_backoff)
                 attempt += 1
                 logger.warning(
                     "cannot reach Ango Hub: %s; retry %d in %.1fs", self.last_error, attempt, delay

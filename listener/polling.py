@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from handler.queues import SQS_BATCH, delete_messages, release_messages
+from handler.contract.queues import SQS_BATCH, delete_messages, receive, release_messages
 
 logger = logging.getLogger(__name__)
 POLL_SECONDS = 5
@@ -46,8 +46,7 @@ def keep_polling(
 
 
 def poll_once(sqs: Any, url: str, handle: Handler, stop: threading.Event) -> int:
-    response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=SQS_BATCH, WaitTimeSeconds=POLL_SECONDS)
-    messages = response.get("Messages", [])
+    messages = receive(sqs, url, SQS_BATCH, POLL_SECONDS)
     if stop.is_set():
         release_messages(sqs, url, [m["ReceiptHandle"] for m in messages])
         return 0

@@ -14,9 +14,9 @@ import requests
 import socketio
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handler.aws import AwsClients
-from handler.model import PredictContext, load_model_factory
-from handler.settings import Settings
+from handler.contract.aws import AwsClients
+from handler.contract.model import PredictContext, load_model_factory
+from handler.contract.settings import Settings
 from listener.connection_errors import describe_connect_error
 from listener.plugin_socket import NAMESPACE
 

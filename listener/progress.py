@@ -9,8 +9,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from handler.job import JobCounts, JobFinished, RunFailed, RunPlanned
-from handler.ledger import JobResult, RunPlan, RunRecord
+from handler.contract.messages import JobCounts, JobFinished, RunFailed, RunPlanned, is_retry_job
+from handler.contract.records import JobResult, RetryRecord, RunPlan, RunRecord
+from handler.contract.run_figures import sum_counts
 
 MAX_FAILURE_LINES = 50  # per run; the rest are counted in the final message
 LogLine = tuple[str, str]  # (level, message)
@@ -24,10 +25,17 @@ class RunProgress:
     failed_reason: str | None = None
     failure_lines: int = 0
     last_progress_at: float | None = None  # monotonic time of the last progress line
+    retries: dict[int, RetryRecord] = field(default_factory=dict)
+    ran: tuple[float, float] | None = None  # first job started, last job finished (epoch seconds)
 
-    def restore(self, plan: RunPlan | None, results: list[JobResult]) -> None:
+    def restore(
+        self, plan: RunPlan | None, results: list[JobResult], retries: list[RetryRecord] | None = None
+    ) -> None:
         self.plan = plan
         self.jobs.update({result.job_id: result.counts for result in results})
+        self.retries.update({retry.round: retry for retry in retries or ()})
+        for result in results:
+            self._ran(result.figures.started_at, result.figures.finished_at)
 
     def apply(self, event: RunPlanned | JobFinished | RunFailed, interval: float) -> list[LogLine]:
         if isinstance(event, RunFailed):
@@ -40,38 +48,73 @@ class RunProgress:
         if event.job_id in self.jobs:  # a redelivered status: counted once
             return []
         self.jobs[event.job_id] = event.counts
+        self._ran(event.started_at, event.finished_at)
         return self._failure_lines(event) + self._progress_line(interval)
+
+    def _ran(self, started: float | None, finished: float | None) -> None:
+        if started is not None and finished is not None:
+            first, last = self.ran or (started, finished)
+            self.ran = (min(first, started), max(last, finished))
+
+    def seconds_per_asset(self) -> float | None:
+        """The run's pace on the wall clock (jobs in parallel), from the jobs that said when they ran."""
+        done = sum(
+            counts.assets_labeled + counts.assets_empty + counts.assets_failed
+            for counts in self.jobs.values()
+        )
+        return (self.ran[1] - self.ran[0]) / done if self.ran is not None and done else None
 
     @property
     def complete(self) -> bool:
         if self.failed_reason is not None:
             return True
-        return self.plan is not None and len(self.jobs) >= self.plan.total_jobs
+        planned = sum(1 for job_id in self.jobs if not is_retry_job(job_id))
+        return self.plan is not None and planned >= self.plan.total_jobs
+
+    @property
+    def cancelled(self) -> bool:
+        """Cut short by a cancel: planning stopped, or some job found the run cancelled."""
+        return (self.plan is not None and self.plan.cancelled) or self.totals().assets_cancelled > 0
+
+    def retry_done(self, round_: int) -> bool:
+        retry = self.retries.get(round_)
+        return retry is not None and all(job_id in self.jobs for job_id in retry.jobs)
 
     def totals(self) -> JobCounts:
-        fields = JobCounts.model_fields
-        return JobCounts(**{name: sum(getattr(c, name) for c in self.jobs.values()) for name in fields})
+        """Every job's counts, less what retried assets had counted before their retry."""
+        total = sum_counts(list(self.jobs.values()))
+        replaced = sum_counts([retry.replaces for retry in self.retries.values()])
+        return JobCounts(
+            **{name: getattr(total, name) - getattr(replaced, name) for name in JobCounts.model_fields}
+        )
 
     def final_message(self, now: float | None = None) -> tuple[str, bool]:
         """The message that ends the run, and whether it is an error."""
         if self.failed_reason is not None:
             return f"Run failed: {self.failed_reason}", True
         assert self.plan is not None
-        if self.plan.total_assets == 0:
+        if self.plan.total_assets == 0 and not self.cancelled:
             return "No assets match the selected batches; nothing was pre-labeled.", False
         t = self.totals()
         elapsed = (now or time.time()) - self.run.accepted_at
-        message = (
-            f"Pre-labeled {t.assets_labeled} of {self.plan.total_assets} assets with "
-            f"{t.objects_created} objects in {elapsed:.1f} s; "
-            f"{t.assets_empty} assets had nothing to label; "
-        )
+        message = f"{self._headline(t)} in {elapsed:.1f} s; {t.assets_empty} assets had nothing to label; "
         if self.plan.skipped:
             message += f"{sum(self.plan.skipped.values())} assets skipped ({_reasons(self.plan.skipped)}); "
         message += f"{t.assets_failed + self.plan.failed} assets failed"
-        if t.predictions_dropped:
-            message += f"; {t.predictions_dropped} predictions of unmapped classes were dropped"
-        return message + ".", False
+        if t.assets_cancelled:
+            message += f"; {t.assets_cancelled} assets not processed"
+        return message + _dropped(t) + ".", False
+
+    def _headline(self, t: JobCounts) -> str:
+        assert self.plan is not None
+        total = self.plan.total_assets
+        if self.cancelled:
+            done = t.assets_labeled + t.assets_empty + t.assets_failed
+            return (
+                f"Cancelled after {done} of {total} assets: pre-labeled {t.assets_labeled} "
+                f"with {t.objects_created} objects"
+            )
+        return f"Pre-labeled {t.assets_labeled} of {total} assets with {t.objects_created} objects"
 
     def _plan_failure_lines(self, plan: RunPlan) -> list[LogLine]:
         return self._failure_lines(
@@ -101,6 +144,17 @@ class RunProgress:
         percent = 100 * done // max(1, self.plan.total_assets)
         failed = t.assets_failed + self.plan.failed
         return [("INFO", f"Progress: {done}/{self.plan.total_assets} assets ({percent}%), {failed} failed")]
+
+
+def _dropped(t: JobCounts) -> str:
+    parts = []
+    if t.predictions_dropped:
+        parts.append(f"{t.predictions_dropped} predictions of unmapped classes")
+    if t.below_min_score:
+        parts.append(f"{t.below_min_score} below min_score")
+    if t.over_max_objects:
+        parts.append(f"{t.over_max_objects} over max_objects")
+    return f"; dropped {', '.join(parts)}" if parts else ""
 
 
 def _planned(plan: RunPlan) -> str:

@@ -10,11 +10,21 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from handler.job import JobFinished, RunFailed, RunPlanned, parse_status
-from handler.ledger import FinalRecord, Ledger, RunRecord
-from handler.logs import log_context
+from handler.contract.ledger import Ledger
+from handler.contract.logs import log_context
+from handler.contract.messages import (
+    AnyStatus,
+    JobFinished,
+    RetryQueued,
+    RunPlanned,
+    is_retry_job,
+    parse_status,
+)
+from handler.contract.records import FinalRecord, RunRecord
+from handler.contract.run_figures import estimate_line
 from listener.polling import keep_polling
 from listener.progress import RunProgress
+from listener.retry_relay import relay_retry
 
 logger = logging.getLogger(__name__)
 RESPONSE_WAIT_SECONDS = 10.0
@@ -57,7 +67,8 @@ class RunRegistry:
         if run is None:
             return None
         restored = RunProgress(run)
-        restored.restore(self._ledger.load_plan(run_id), self._ledger.list_job_results(run_id))
+        results = self._ledger.list_job_results(run_id)
+        restored.restore(self._ledger.load_plan(run_id), results, self._ledger.list_retries(run_id))
         with self._lock:
             return self._runs.setdefault(run_id, restored)
 
@@ -151,13 +162,19 @@ class StatusRelay:
         with log_context(run_id=event.run_id, job_id=getattr(event, "job_id", None)):
             return self._apply(event)
 
-    def _apply(self, event: RunPlanned | JobFinished | RunFailed) -> bool:
+    def _apply(self, event: AnyStatus) -> bool:
         progress = self._registry.get(event.run_id)
         if progress is None:
             logger.error("status for unknown run %s; dropped", event.run_id)
             return True
+        if isinstance(event, RetryQueued) or (isinstance(event, JobFinished) and is_retry_job(event.job_id)):
+            if relay_retry(progress, event, self._ledger, self._notifier.log, self._interval):
+                self._registry.remove(event.run_id)  # the round is over: nothing to keep in memory
+            return True
         for level, message in progress.apply(event, self._interval):
             self._notifier.log(progress.run, level, message)
+        if isinstance(event, RunPlanned) and not progress.complete:
+            self._notifier.log(progress.run, "INFO", estimate_line(self._ledger, progress.run, event))
         return self._finish(progress) if progress.complete else True
 
     def _finish(self, progress: RunProgress) -> bool:
@@ -166,7 +183,15 @@ class StatusRelay:
         message is deleted only after that, so a listener killed in between answers on restart."""
         message, error = progress.final_message()
         run = progress.run
-        final = FinalRecord(message=message, error=error)
+        totals = progress.totals() if progress.plan is not None else None
+        final = FinalRecord(
+            message=message,
+            error=error,
+            finished_at=time.time(),
+            cancelled=progress.cancelled,
+            totals=totals,
+            seconds_per_asset=progress.seconds_per_asset(),
+        )
         if not self._ledger.finish_run(run.run_id, final):
             final = self._ledger.load_final(run.run_id) or final
         return self._send_final(run, final)

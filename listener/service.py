@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from handler import telemetry
-from handler.ango import pooled_session
-from handler.aws import CALLS, AwsClients, make_clients
-from handler.deps import build_ango_factory
-from handler.job import PlanJob
-from handler.ledger import Ledger, RunRecord
-from handler.logs import log_context
-from handler.model import load_model_spec
-from handler.queues import MessageQueue
-from handler.redaction import in_flight
-from handler.settings import Settings
-from listener.acceptance import RunAcceptor, RunRejected, run_id_for
+from handler.contract import telemetry
+from handler.contract.ango import client_factory
+from handler.contract.aws import AwsClients, make_clients
+from handler.contract.ledger import Ledger
+from handler.contract.logs import log_context
+from handler.contract.messages import PlanJob
+from handler.contract.model import load_model_spec
+from handler.contract.queues import MessageQueue
+from handler.contract.records import RunRecord
+from handler.contract.redaction import in_flight
+from handler.contract.settings import Settings
+from listener.acceptance import ActionDone, RunAcceptor, RunRejected, run_id_for
 from listener.dead_letter_drain import DeadLetterDrain
 from listener.payload import session_of
 from listener.plugin_socket import PluginSocket
@@ -37,29 +35,21 @@ class Listener:
         if missing:
             raise ValueError(f"missing settings: {', '.join(missing)}")
         clients = clients or make_clients()
-        ledger = Ledger(clients.s3, clients.kms, settings.ledger_bucket, settings.kms_key_id)
+        ledger = Ledger.of(settings, clients)
         self._settings, self._ledger = settings, ledger
-        status = MessageQueue(clients.sqs, settings.status_queue_url)
-        self.drain = (
-            DeadLetterDrain(clients.sqs, settings.job_dlq_url, ledger, status)
-            if settings.job_dlq_url
-            else None
-        )
+        self.drain = _drain(settings, clients, ledger)
         self.acceptor = RunAcceptor(
             plugin_id=settings.ango_plugin_id,
             spec=load_model_spec(settings.model_name),  # the model's module, not its weights or libraries
             ledger=ledger,
             jobs=MessageQueue(clients.sqs, settings.job_queue_url),
-            ango=build_ango_factory(settings, pooled_session()),
+            ango=client_factory(settings),
+            status=MessageQueue(clients.sqs, settings.status_queue_url),
         )
         self.registry = RunRegistry(ledger)
+        interval = settings.progress_interval_seconds
         self.relay = StatusRelay(
-            clients.sqs,
-            settings.status_queue_url,
-            self.registry,
-            ledger,
-            self,
-            settings.progress_interval_seconds,
+            clients.sqs, settings.status_queue_url, self.registry, ledger, self, interval
         )
         self.socket = PluginSocket(
             settings.ango_host,
@@ -68,7 +58,6 @@ class Listener:
             self._on_plugin,
         )
         self._accepting = ThreadPoolExecutor(4, thread_name_prefix="accept")
-        self.accept_seconds: deque[float] = deque(maxlen=100_000)  # event in -> handler returns
 
     def run(self, stop: threading.Event) -> None:
         self.recover_open_runs()
@@ -91,7 +80,7 @@ class Listener:
             # Pollers finish their current long poll and hand back what it brought.
             for thread in threads:
                 thread.join(timeout=POLL_SECONDS + 2)
-            logger.info("listener stopped; %s", CALLS.line())
+            logger.info("listener stopped")
 
     def recover_open_runs(self) -> None:
         """After a restart: send the plan job of any run accepted but killed before it was queued.
@@ -100,6 +89,9 @@ class Listener:
         for run_id, queued in open_runs:
             if not queued:
                 logger.warning("run %s: accepted but never queued; queueing it now", run_id)
+                run = self._ledger.load_run(run_id)
+                if run is not None:  # its index entry may be missing too (same key if not)
+                    self._ledger.index_run(run)
                 self.acceptor.jobs.send(PlanJob(run_id=run_id))
                 self._ledger.mark_queued(run_id)
         logger.info("listener starting with %d open runs", len(open_runs))
@@ -107,9 +99,7 @@ class Listener:
     # -- socket side: returns at once, the work happens on the accept pool ---------------------
 
     def _on_plugin(self, data: Any) -> None:
-        started = time.perf_counter()
         self._accepting.submit(self._accept_with_ids, data)
-        self.accept_seconds.append(time.perf_counter() - started)
 
     def _accept_with_ids(self, data: Any) -> None:
         # Lines logged while accepting carry the id the run gets (derived from its session).
@@ -130,10 +120,20 @@ class Listener:
                 logger.exception("run of session %r: unexpected error while accepting", session_of(data))
                 self._reject(data, "The plugin could not start this run (internal error); please try again.")
                 return
-        if run is not None:
+        if isinstance(run, ActionDone):
+            self._answer_action(data, run.message)
+        elif run is not None:
             self.registry.add(run)
             telemetry.count("RunsAccepted")
             self.log(run, "INFO", f"Run accepted for project {run.project_id}; listing assets.")
+
+    def _answer_action(self, data: Any, message: str) -> None:
+        """A control click is answered at once: a log line and the response, with what it did."""
+        session = session_of(data)
+        logger.info("session %r: control action: %s", session, message)
+        context = {key: _text(data.get(key))[:200] for key in ("orgId", "runBy")}
+        self._emit_log(session, context["orgId"], context["runBy"], "INFO", message)
+        self.socket.emit("response", {"response": message, "session": session})
 
     def _reject(self, data: Any, message: str) -> None:
         session = session_of(data)
@@ -171,6 +171,13 @@ class Listener:
             "msg": message,
         }
         self.socket.emit("log", payload)
+
+
+def _drain(settings: Settings, clients: AwsClients, ledger: Ledger) -> DeadLetterDrain | None:
+    if not settings.job_dlq_url:
+        return None
+    status = MessageQueue(clients.sqs, settings.status_queue_url)
+    return DeadLetterDrain(clients.sqs, settings.job_dlq_url, ledger, status)
 
 
 def _plugin_credentials(settings: Settings) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """A stand-in for a remote GPU model: a fixed delay per batch, one box per image.
 
-Used by the benchmark to show how the pipeline scales when the model is not CPU-bound here.
+A tool for users as much as for the benchmark: with `ANGO_BATCH_MODEL=fixed-latency` a deployment
+can be tried end to end, and its throughput measured, before a real model is plugged in.
 """
 
 from __future__ import annotations
@@ -8,29 +9,17 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from handler.model import BoundingBox, Image, ModelSpec, PredictContext, Prediction
-
-
-class FixedLatencyConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)  # true is not 1
-
-    seconds_per_batch: float = Field(0.2, ge=0, le=60)
+from handler.contract.model import BoundingBox, Image, PredictContext, Prediction
+from handler.models.specs import FIXED_LATENCY, FixedLatencyConfig
 
 
 class FixedLatencyModel:
-    spec = ModelSpec(
-        classes={"Object": "bounding-box"},
-        config=FixedLatencyConfig,
-        description="sleeps a fixed time per batch, then returns one centred box per image",
-        default_config=FixedLatencyConfig().model_dump(),
-    )
+    spec = FIXED_LATENCY
 
-    def predict(self, images: Sequence[Image], context: PredictContext) -> list[list[Prediction]]:
-        config = context.config
-        assert isinstance(config, FixedLatencyConfig)
-        time.sleep(config.seconds_per_batch)
+    def predict(
+        self, images: Sequence[Image], context: PredictContext[FixedLatencyConfig]
+    ) -> list[list[Prediction]]:
+        time.sleep(context.config.seconds_per_batch)
         return [[self._centre_box(image)] for image in images]
 
     @staticmethod

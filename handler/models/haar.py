@@ -2,7 +2,7 @@
 
 A real detector that needs no download: opencv-python-headless ships the cascade files. It is
 CPU-bound, which makes it a fair stand-in for "inference sets the pace". OpenCV is imported by the
-detector itself, not by this module: the listener reads `spec` without it (handler/model.py).
+detector itself, not by this module; the spec and config live in handler/models/specs.py.
 """
 
 from __future__ import annotations
@@ -10,33 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from handler.model import BoundingBox, Image, ModelSpec, PredictContext, Prediction
+from handler.contract.model import BoundingBox, Image, PredictContext, Prediction
+from handler.models.specs import HAAR, HaarConfig
 
 CASCADE_FILE = "haarcascade_frontalface_default.xml"
 
 
-class HaarConfig(BaseModel):
-    """Detector parameters, settable per run in the plugin's Config JSON under "model"."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)  # true is not 1
-
-    scale_factor: float = Field(1.1, gt=1.0, le=2.0, description="image pyramid step")
-    min_neighbors: int = Field(5, ge=0, le=50, description="higher: fewer, surer detections")
-    min_size: int = Field(30, ge=8, le=4096, description="smallest face side, in pixels")
-    max_image_side: int = Field(
-        1600, ge=64, le=8192, description="larger images are downscaled first, for speed"
-    )
-
-
 class HaarFaceDetector:
-    spec = ModelSpec(
-        classes={"Face": "bounding-box"},
-        config=HaarConfig,
-        description="OpenCV Haar-cascade frontal-face detector",
-        default_config=HaarConfig().model_dump(),
-    )
+    spec = HAAR
 
     def __init__(self) -> None:
         import cv2
@@ -46,10 +27,8 @@ class HaarFaceDetector:
         if self._cascade.empty():
             raise RuntimeError(f"OpenCV could not load its cascade {path}")
 
-    def predict(self, images: Sequence[Image], context: PredictContext) -> list[list[Prediction]]:
-        config = context.config
-        assert isinstance(config, HaarConfig)
-        return [self._detect(image, config) for image in images]
+    def predict(self, images: Sequence[Image], context: PredictContext[HaarConfig]) -> list[list[Prediction]]:
+        return [self._detect(image, context.config) for image in images]
 
     def _detect(self, image: Image, config: HaarConfig) -> list[Prediction]:
         import cv2  # imported by __init__ already: a dictionary lookup

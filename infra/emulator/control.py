@@ -147,6 +147,12 @@ class EmulatorControl:
         updated: int = self._call("POST", f"/projects/{project_id}/task-status", body)["updated"]
         return updated
 
+    def set_files_present(self, project_id: str, present: bool, external_ids: list[str]) -> int:
+        """Make these assets' files answer 404 (False) or serve again (True)."""
+        body = {"present": present, "externalIds": external_ids}
+        updated: int = self._call("POST", f"/projects/{project_id}/files", body)["updated"]
+        return updated
+
     def stats(self) -> dict[str, dict[str, int]]:
         requests_by_endpoint: dict[str, dict[str, int]] = self._call("GET", "/stats")["requests"]
         return requests_by_endpoint

@@ -44,6 +44,7 @@ def create_control_blueprint(state: HubState) -> Blueprint:
     bp = Blueprint("emulator_control", __name__, url_prefix="/_emulator")
     _add_run_routes(bp, state)
     _add_project_routes(bp, state)
+    _add_file_routes(bp, state)
     _add_admin_routes(bp, state)
     return bp
 
@@ -124,6 +125,31 @@ def _add_project_routes(bp: Blueprint, state: HubState) -> None:
             hits = [a for a in _project(project_id).assets if a.id in ids or a.external_id in external]
             for asset in hits:
                 asset.status = status
+        return jsonify({"updated": len(hits)})
+
+
+def _assets_of(state: HubState, project_id: str) -> list[Any]:
+    project = state.projects.get(project_id)
+    if project is None:
+        raise ApiError(404, f"unknown project: {project_id}")
+    return list(project.assets)
+
+
+def _add_file_routes(bp: Blueprint, state: HubState) -> None:
+    @bp.post("/projects/<project_id>/files")
+    def files(project_id: str) -> Any:
+        """Make assets' files answer 404 (`"present": false`) or come back (`true`): a storage host
+        that loses a file and recovers. An asset without a data URL stays without one."""
+        body = _body()
+        present, external = body.get("present"), set(body.get("externalIds", []))
+        if not isinstance(present, bool):
+            raise ApiError(400, "present must be true or false")
+        with state.lock:
+            hits = [
+                a for a in _assets_of(state, project_id) if a.external_id in external and not a.data_missing
+            ]
+            for asset in hits:
+                asset.file_present = present
         return jsonify({"updated": len(hits)})
 
 

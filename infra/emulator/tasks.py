@@ -91,7 +91,7 @@ def select_tasks(project: Project, conditions: list[Condition]) -> list[Asset]:
 def describe_task(asset: Asset, project_id: str, include_answer: bool) -> dict[str, Any]:
     task: dict[str, Any] = {
         "_id": asset.task_id,
-        "asset": asset.id,
+        "asset": {"_id": asset.id},  # Hub's documented task samples: the asset as an object
         "externalId": asset.external_id,
         "project": project_id,
         "status": asset.status,

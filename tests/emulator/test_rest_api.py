@@ -144,3 +144,13 @@ def test_rest_plugin_log_and_stats(emu: EmulatorControl) -> None:
     assert emu.stats()["POST /v2/pluginLog"] == {"200": 1, "401": 1}
     emu.reset_stats()
     assert emu.stats() == {}
+
+
+def test_a_file_can_be_lost_and_come_back(emu: EmulatorControl) -> None:
+    listed = _get(emu, f"/v2/project/{d.PROJECT_ID}/assets").json()["data"]["assets"][0]
+    url, external_id = listed["data"], listed["externalId"]
+    assert requests.get(url, timeout=10).status_code == 200
+    assert emu.set_files_present(d.PROJECT_ID, False, [external_id]) == 1
+    assert requests.get(url, timeout=10).status_code == 404
+    assert emu.set_files_present(d.PROJECT_ID, True, [external_id]) == 1
+    assert requests.get(url, timeout=10).status_code == 200

@@ -46,7 +46,7 @@ def test_sdk_get_tasks_returns_imported_object_ids(emu: EmulatorControl) -> None
     assert [t["isPreLabeled"] for t in tasks if t["externalId"] == d.DUPLICATE_EXTERNAL_ID] == [True, True]
     assets = {a["externalId"]: a["_id"] for a in emu.labels(d.PROJECT_ID)["assets"]}
     camera = next(t for t in tasks if t["externalId"] == "camera.jpg")
-    assert camera["asset"] == assets["camera.jpg"] and camera["project"] == d.PROJECT_ID
+    assert camera["asset"] == {"_id": assets["camera.jpg"]} and camera["project"] == d.PROJECT_ID
     assert set(camera) == {
         "_id",
         "asset",

@@ -119,7 +119,7 @@ def test_task_shape_and_stable_ids() -> None:
     asset = project.assets[0]
     task = describe_task(asset, project.id, include_answer=True)
     assert task["_id"] == small_project().assets[0].task_id != project.assets[1].task_id
-    assert len(task["_id"]) == 24 and task["asset"] == asset.id
+    assert len(task["_id"]) == 24 and task["asset"] == {"_id": asset.id}
     assert {k: task[k] for k in ("externalId", "project", "status", "isPreLabeled", "batches")} == {
         "externalId": "a1",
         "project": project.id,

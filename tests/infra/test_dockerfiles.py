@@ -89,16 +89,21 @@ def test_images_copy_only_what_runs(name: str) -> None:
         assert not source.startswith(NOT_IN_IMAGES), f"{name}: copies {source}"
 
 
-@pytest.mark.parametrize("name", sorted(DOCKERFILES))
-def test_the_ango_batch_command_is_in_every_image(name: str) -> None:
-    """The console script's module must be copied, wherever it lives (today infra/cli.py)."""
+def test_the_listener_image_carries_the_console_script() -> None:
+    """`ango-batch` (listener/cli.py) dispatches; the listener image has it and what it imports."""
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    module = scripts["ango-batch"].split(":")[0]
-    module_file = module.replace(".", "/") + ".py"
-    package_init = module.rsplit(".", 1)[0].replace(".", "/") + "/__init__.py"
+    assert scripts["ango-batch"] == "listener.cli:main"
+    copied = _copy_sources(DOCKERFILES["listener"])
+    for needed in ("listener/cli.py", "handler/cli.py", "handler/contract/", "handler/models/specs.py"):
+        assert any(needed == s or needed.startswith(s.rstrip("/") + "/") for s in copied), needed
+    assert "handler/" not in copied  # the job runner does not run here
+
+
+@pytest.mark.parametrize("name", ["handler", "worker-gpu"])
+def test_handler_images_carry_no_listener_and_no_infra(name: str) -> None:
     copied = _copy_sources(DOCKERFILES[name])
-    for needed in (module_file, package_init):
-        assert any(needed == s or needed.startswith(s.rstrip("/") + "/") for s in copied), (name, needed)
+    assert "handler/" in copied
+    assert not [s for s in copied if s.startswith(("listener", "infra/")) and "model-requirements" not in s]
 
 
 def test_dockerignore_keeps_tests_and_local_tooling_out() -> None:
@@ -128,7 +133,7 @@ def test_readme_deploy_section_explains_custom_models() -> None:
 
 def test_gpu_worker_runs_the_worker() -> None:
     dockerfile = DOCKERFILES["worker-gpu"]
-    assert _args(dockerfile, "ENTRYPOINT") == ['["ango-batch"]']
+    assert _args(dockerfile, "ENTRYPOINT") == ['["python", "-m", "handler.cli"]']
     assert _args(dockerfile, "CMD") == ['["work"]']
 
 

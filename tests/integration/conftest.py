@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from handler.settings import Settings
+from handler.contract.settings import Settings
 from infra import demo_data
 from infra.emulator.control import EmulatorControl
 from infra.emulator.process import run_emulator

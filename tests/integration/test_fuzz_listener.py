@@ -15,9 +15,9 @@ import boto3
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
-from handler.model import load_model_factory
-from handler.run_config import ConfigError, parse_config_json
-from handler.settings import Settings
+from handler.contract.model import load_model_factory
+from handler.contract.run_config import ConfigError, parse_config_json
+from handler.contract.settings import Settings
 from infra.stack import StackOutputs
 from listener.payload import PayloadError, parse_plugin_run, session_of
 from listener.service import Listener

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from handler import lambda_entry
-from handler.aws import make_clients
+from handler.contract.aws import make_clients
+from handler.contract.settings import Settings
 from handler.deps import build_deps
-from handler.settings import Settings
 from infra import demo_data
 from infra.stack import StackOutputs
 from listener.acceptance import RunAcceptor

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from handler.aws import make_clients
-from handler.settings import Settings
+from handler.contract.aws import make_clients
+from handler.contract.settings import Settings
 from infra import demo_data
 from infra.emulator.control import EmulatorControl
 from listener.preflight import run_checks

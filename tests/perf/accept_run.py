@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from handler.settings import Settings
+from handler.contract.settings import Settings
 from infra import demo_data
 from infra.emulator.control import EmulatorControl
 from infra.processes import UNLIMITED_REQUESTS_PER_MINUTE

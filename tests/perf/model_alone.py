@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import requests
 
 from handler.assets import decode_image
+from handler.contract.messages import AssetRef
+from handler.contract.model import Image, Model, PredictContext, load_model_factory
+from handler.contract.records import ClassTarget
+from handler.contract.run_config import parse_config_json
 from handler.inference import batched
-from handler.job import AssetRef
-from handler.ledger import ClassTarget
-from handler.model import Image, Model, PredictContext, load_model_factory
 from handler.prelabels import build_item
-from handler.run_config import parse_config_json
 from infra import demo_data
 from infra.emulator.control import EmulatorControl
 

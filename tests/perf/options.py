@@ -8,8 +8,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from handler.model import load_model_factory
-from handler.run_config import RunConfig
+from handler.contract.model import load_model_factory
+from handler.contract.run_config import RunConfig
 from infra import demo_data
 
 MODELS = ("haar", "fixed-latency")

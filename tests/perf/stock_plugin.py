@@ -19,11 +19,11 @@ from imerit_ango.plugins import BatchModelPlugin, run
 from imerit_ango.sdk import SDK
 
 from handler.assets import decode_image
-from handler.job import AssetRef
-from handler.ledger import ClassTarget
-from handler.model import Model, ModelSpec, PredictContext, load_model_factory
+from handler.contract.messages import AssetRef
+from handler.contract.model import Model, ModelSpec, PredictContext, load_model_factory
+from handler.contract.records import ClassTarget
+from handler.contract.run_config import parse_config_json
 from handler.prelabels import build_item
-from handler.run_config import parse_config_json
 
 PAGE_LIMIT = 100
 IMPORT_BATCH = 100

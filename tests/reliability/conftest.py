@@ -22,10 +22,10 @@ from typing import Any
 import boto3
 import pytest
 
-from handler.aws import make_clients
-from handler.ledger import Ledger
-from handler.model import load_model_factory
-from handler.run_config import default_config_json
+from handler.contract.aws import make_clients
+from handler.contract.ledger import Ledger
+from handler.contract.model import load_model_factory
+from handler.contract.run_config import default_config_json
 from infra import demo_data
 from infra.emulator.control import EmulatorControl
 from infra.emulator.process import run_emulator

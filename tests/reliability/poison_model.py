@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from handler.model import Image, PredictContext, Prediction
+from handler.contract.model import Image, PredictContext, Prediction
 from handler.models.fixed_latency import FixedLatencyModel
 
 POISON_RGB = (255, 0, 0)  # seeded as a lossless PNG; decoders differ on channel order, so any

@@ -53,7 +53,7 @@ def redrive(stack: StackOutputs) -> str:
         "ANGO_BATCH_KMS_KEY_ID": stack.kms_key_arn,
     }
     done = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "redrive"], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "listener.cli", "redrive"], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     return done.stdout

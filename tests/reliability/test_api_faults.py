@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from handler.retry import RetryPolicy
+from handler.contract.retry import RetryPolicy
 from infra import demo_data
 from infra.stack import StackOutputs
 from tests.reliability.conftest import cluster, emulator_with, hub_labels, start_run, wait_for_response

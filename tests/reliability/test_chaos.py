@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from handler.ledger import Ledger
+from handler.contract.ledger import Ledger
 from infra import demo_data
 from infra.stack import StackOutputs
 from listener.acceptance import run_id_for

@@ -28,7 +28,8 @@ from typing import Any
 import boto3
 import pytest
 
-from handler.ledger import FinalRecord, Ledger
+from handler.contract.ledger import Ledger
+from handler.contract.records import FinalRecord
 from infra import demo_data
 from infra.emulator.control import EmulatorControl
 from infra.localstack import local_aws_env

@@ -12,11 +12,11 @@ from pathlib import Path
 import boto3
 import pytest
 
-from handler.dead_letters import NOT_PROCESSED
-from handler.ledger import Ledger
+from handler.contract.ledger import Ledger
 from infra import demo_data
 from infra.stack import StackOutputs
 from listener.acceptance import run_id_for
+from listener.dead_letters import NOT_PROCESSED
 from tests.reliability.conftest import (
     cluster,
     emulator_with,

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
-from handler.model import load_model_factory
-from handler.run_config import (
+from handler.contract.model import load_model_factory
+from handler.contract.run_config import (
     MAX_CONFIG_DEPTH,
     MAX_CONFIG_JSON_BYTES,
     ConfigError,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from handler.model import Image, ModelSpec, PredictContext, Prediction
+from handler.contract.model import Image, ModelSpec, PredictContext, Prediction
 
 
 class HeavyConfig(BaseModel):
@@ -20,13 +20,14 @@ class HeavyModel:
     spec = ModelSpec(
         classes={"Car": "bounding-box"},
         config=HeavyConfig,
-        default_config=HeavyConfig().model_dump(),
     )
 
     def __init__(self) -> None:
         import torch_that_does_not_exist  # type: ignore[import-not-found]  # noqa: F401
 
-    def predict(self, images: Sequence[Image], context: PredictContext) -> list[list[Prediction]]:
+    def predict(
+        self, images: Sequence[Image], context: PredictContext[HeavyConfig]
+    ) -> list[list[Prediction]]:
         raise NotImplementedError
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handler.hub_pacing import HubPacer, PacerBook
-from handler.retry import HubBusyError, RetryPolicy, TransientError, call_with_retries
+from handler.contract.hub_pacing import HubPacer, PacerBook
+from handler.contract.retry import HubBusyError, RetryPolicy, TransientError, call_with_retries
 
 pytestmark = pytest.mark.unit
 

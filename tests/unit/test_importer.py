@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from handler.ango import AngoError, _asset_id_of
+from handler.contract.ango import _asset_id_of
+from handler.contract.hub_http import AngoError
+from handler.contract.messages import AssetRef
+from handler.contract.records import ImportRecord
+from handler.contract.retry import HubBusyError, RetryPolicy, TransientError
 from handler.import_journal import ImportJournal
-from handler.importer import _import_chunk, import_labeled, landed_objects
-from handler.job import AssetRef
-from handler.ledger import ImportRecord
+from handler.importer import Importer
 from handler.prelabels import AssetLabels
-from handler.retry import HubBusyError, RetryPolicy, TransientError
 from handler.tally import JobTally
 
 pytestmark = pytest.mark.unit
@@ -58,31 +59,32 @@ class ScriptedHub:
 
 
 POLICY = RetryPolicy(attempts=4, base_delay=0, max_delay=0)
+NO_JOURNAL = None  # `send` and `landed` write nothing
 
 
 def test_a_5xx_after_apply_is_not_imported_again() -> None:
     hub = ScriptedHub(["5xx after apply"])
-    _import_chunk(hub, "p", RUN, [_labeled("a"), _labeled("b")], POLICY, sleep=lambda _: None)  # type: ignore[arg-type]
+    Importer(hub, "p", RUN, NO_JOURNAL, POLICY, sleep=lambda _: None).send([_labeled("a"), _labeled("b")])  # type: ignore[arg-type]
     assert hub.sent == [["a.jpg", "b.jpg"]] and hub.looks == 1
     assert all(len(ids) == 1 for ids in hub.stored.values())
 
 
 def test_a_429_is_retried_without_looking() -> None:
     hub = ScriptedHub(["429", "ok"])
-    _import_chunk(hub, "p", RUN, [_labeled("a")], POLICY, sleep=lambda _: None)  # type: ignore[arg-type]
+    Importer(hub, "p", RUN, NO_JOURNAL, POLICY, sleep=lambda _: None).send([_labeled("a")])  # type: ignore[arg-type]
     assert hub.sent == [["a.jpg"], ["a.jpg"]] and hub.looks == 0
 
 
 def test_attempts_are_bounded() -> None:
     hub = ScriptedHub(["503"] * 4)
     with pytest.raises(TransientError):
-        _import_chunk(hub, "p", RUN, [_labeled("a")], POLICY, sleep=lambda _: None)  # type: ignore[arg-type]
+        Importer(hub, "p", RUN, NO_JOURNAL, POLICY, sleep=lambda _: None).send([_labeled("a")])  # type: ignore[arg-type]
     assert len(hub.sent) == POLICY.attempts
 
 
 def test_429s_cost_no_attempt_and_are_waited_out() -> None:
     hub = ScriptedHub(["429"] * 10 + ["ok"])
-    _import_chunk(hub, "p", RUN, [_labeled("a")], POLICY, sleep=lambda _: None)  # type: ignore[arg-type]
+    Importer(hub, "p", RUN, NO_JOURNAL, POLICY, sleep=lambda _: None).send([_labeled("a")])  # type: ignore[arg-type]
     assert len(hub.sent) == 11 and hub.stored == {"a": {f"{RUN}-a-0"}} and hub.looks == 0
 
 
@@ -90,14 +92,14 @@ def test_429s_past_the_patience_hand_the_job_back() -> None:
     hub = ScriptedHub(["429"] * 1000)
     impatient = RetryPolicy(attempts=4, base_delay=0, max_delay=0, throttle_patience=0)
     with pytest.raises(HubBusyError):
-        _import_chunk(hub, "p", RUN, [_labeled("a")], impatient, sleep=lambda _: None)  # type: ignore[arg-type]
+        Importer(hub, "p", RUN, NO_JOURNAL, impatient, sleep=lambda _: None).send([_labeled("a")])  # type: ignore[arg-type]
     assert len(hub.sent) == 1 and not hub.stored
 
 
 def test_a_permanent_refusal_is_raised_at_once() -> None:
     hub = ScriptedHub(["400"])
     with pytest.raises(AngoError):
-        _import_chunk(hub, "p", RUN, [_labeled("a")], POLICY, sleep=lambda _: None)  # type: ignore[arg-type]
+        Importer(hub, "p", RUN, NO_JOURNAL, POLICY, sleep=lambda _: None).send([_labeled("a")])  # type: ignore[arg-type]
     assert len(hub.sent) == 1
 
 
@@ -105,7 +107,7 @@ def test_only_this_runs_objects_count_as_landed() -> None:
     hub = ScriptedHub([])
     hub.stored = {"a": {f"{RUN}-a-0", f"{RUN}-a-1"}, "b": {"other-run-b-0"}, "c": set()}
     assets = [_labeled(x)[0] for x in "abc"]
-    assert landed_objects(hub, "p", RUN, assets) == {"a": 2}  # type: ignore[arg-type]
+    assert Importer(hub, "p", RUN, NO_JOURNAL).landed(assets) == {"a": 2}  # type: ignore[arg-type]
 
 
 class MemoryLedger:
@@ -130,12 +132,13 @@ def test_a_refused_retry_still_counts_what_an_earlier_attempt_landed() -> None:
     ledger = MemoryLedger()
     journal = ImportJournal(ledger, RUN, "000000")  # type: ignore[arg-type]
     tally = JobTally()
-    import_labeled(hub, "p", RUN, journal, [_labeled("a"), _labeled("b")], 100, tally)  # type: ignore[arg-type]
+    importer = Importer(hub, "p", RUN, journal)  # type: ignore[arg-type]
+    importer.import_all([_labeled("a"), _labeled("b")], 100, tally, cancelled=None)
     assert (tally.labeled, tally.objects) == (1, 1)
     assert [failure.external_id for failure in tally.failures] == ["b.jpg"]
-    assert journal.done() == {"a": 1} and not journal.unsettled()
+    assert journal.done() == {"a": 1} and not journal.in_doubt()
 
 
-@pytest.mark.parametrize("task", [{"asset": "a1"}, {"asset": {"_id": "a1", "externalId": "x"}}])
-def test_a_tasks_asset_is_read_as_an_id_or_an_object(task: dict[str, Any]) -> None:
-    assert _asset_id_of(task) == "a1"
+def test_a_tasks_asset_is_read_as_hub_documents_it() -> None:
+    assert _asset_id_of({"asset": {"_id": "a1", "externalId": "x"}}) == "a1"
+    assert _asset_id_of({"asset": "a1"}) == ""  # not a shape Hub documents: matches no asset

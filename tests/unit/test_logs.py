@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from handler.job import AssetRef
-from handler.logs import asset_task, configure_logging, in_context, log_context
-from handler.redaction import MASK, in_flight
+from handler.contract.logs import asset_task, configure_logging, in_context, log_context
+from handler.contract.messages import AssetRef
+from handler.contract.redaction import MASK, in_flight
 
 pytestmark = pytest.mark.unit
 log = logging.getLogger("handler.test_logs")

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from handler.ango import PAGE_LIMIT, AssetPage, TaskState
+from handler.contract.ango import PAGE_LIMIT, AssetPage, TaskState
+from handler.contract.chunks import job_chunks
+from handler.contract.messages import MAX_MESSAGE_BYTES, AssetRef, InferJob, PlanJob, RunPlanned, dump_message
+from handler.contract.records import ClassTarget, PlanCursor, RunPlan, RunRecord
+from handler.contract.settings import Settings
 from handler.deps import Deps
-from handler.job import InferJob, PlanJob, RunPlanned
-from handler.ledger import ClassTarget, PlanCursor, RunPlan, RunRecord
 from handler.planner import plan_run
-from handler.settings import Settings
 
 pytestmark = pytest.mark.unit
 
@@ -58,6 +59,10 @@ class MemoryLedger:
     def __init__(self) -> None:
         self.plan: RunPlan | None = None
         self.cursor: PlanCursor | None = None
+        self.cancelled = False
+
+    def is_cancelled(self, run_id: str) -> bool:
+        return self.cancelled
 
     def decrypt_api_key(self, run: RunRecord) -> str:
         return "the-key"
@@ -226,3 +231,52 @@ def test_assets_shown_again_by_a_shifting_listing_are_taken_once():
         jobs, _ = planned(deps)
     ids = asset_ids(jobs)
     assert len(ids) == len(set(ids))
+
+
+def refs(n, url_length=40):
+    return [
+        AssetRef(asset_id=f"a{i}", external_id=f"e{i}", data_url="http://h/" + "x" * url_length)
+        for i in range(n)
+    ]
+
+
+def test_chunking_respects_job_size_and_the_message_budget():
+    small = list(job_chunks("r", "{:06d}", 7, refs(120), 50))
+    assert [len(j.assets) for j in small] == [50, 50, 20]
+    assert [j.job_id for j in small] == ["000007", "000008", "000009"]  # numbered on from the cursor
+    big = list(job_chunks("r", "{:06d}", 0, refs(100, url_length=2000), 100))
+    assert sum(len(j.assets) for j in big) == 100
+    assert all(len(dump_message(j).encode()) <= MAX_MESSAGE_BYTES for j in big)
+    retry = list(job_chunks("r", "r12-{:06d}", 0, refs(100, url_length=2000), 100))
+    assert all(j.job_id.startswith("r12-") and j.is_retry and j.queued_at for j in retry)
+    assert all(len(dump_message(j).encode()) <= MAX_MESSAGE_BYTES for j in retry)
+
+
+def test_a_trial_takes_the_first_n_ready_assets_and_lists_no_further_page():
+    assets = [asset(n, status="COMPLETED" if n == 1 else "TODO") for n in range(250)]
+    hub = FakeHub(assets)
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(sample=5, job_size=2), deps)
+        jobs, event = planned(deps)
+    assert asset_ids(jobs) == ["a0", "a2", "a3", "a4", "a5"]  # a1 is not To Do: skipped, not counted
+    assert event.total_assets == 6 and event.skipped == {"status COMPLETED": 1}
+    assert event.total_jobs == len(jobs) == 3 and hub.pages_read == [(None, 1)]
+
+
+def test_a_trial_larger_than_a_page_reads_the_pages_it_needs():
+    hub = FakeHub([asset(n) for n in range(350)])
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(sample=150), deps)
+        jobs, event = planned(deps)
+    assert len(asset_ids(jobs)) == 150 == event.total_assets
+    assert hub.pages_read == [(None, 1), (None, 2)]
+
+
+def test_a_cancelled_run_stops_listing_and_its_plan_says_so():
+    hub = FakeHub([asset(n) for n in range(250)])
+    with planning(hub) as deps:
+        deps.ledger.cancelled = True  # type: ignore[attr-defined]
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        jobs, event = planned(deps)
+    assert jobs == [] and hub.pages_read == []
+    assert event.cancelled and event.total_assets == 0 and event.total_jobs == 0

@@ -1,13 +1,14 @@
 import numpy as np
 import pytest
 
-from handler.job import AssetRef
-from handler.ledger import ClassTarget
-from handler.model import BoundingBox, ModelSpec, Point, Prediction
-from handler.prelabels import BadModelOutputError, build_item, validate_output
+from handler.contract.messages import AssetRef
+from handler.contract.model import BoundingBox, ModelSpec, NoConfig, Point, Prediction
+from handler.contract.records import ClassTarget
+from handler.contract.run_config import RunConfig
+from handler.prelabels import BadModelOutputError, apply_policy, build_item, validate_output
 
 pytestmark = pytest.mark.unit
-SPEC = ModelSpec(classes={"Face": "bounding-box", "Nose": "point"})
+SPEC = ModelSpec(classes={"Face": "bounding-box", "Nose": "point"}, config=NoConfig)
 IMAGES = [np.zeros((100, 200, 3), np.uint8)] * 2
 ASSET = AssetRef(asset_id="a1", external_id="img-1.jpg", data_url="http://h/img-1.jpg")
 FACE = ClassTarget(model_class="Face", schema_id="s-face", tool="bounding-box")
@@ -86,3 +87,22 @@ def test_duplicate_external_ids_are_addressed_by_url():
     labels = build_item("run1", asset, (200, 100), [face()], {"Face": FACE})
     assert labels.item is not None
     assert labels.item["data"] == "http://h/img-1.jpg" and "externalId" not in labels.item
+
+
+def _scored(*scores: float | None, name: str = "Face") -> list[Prediction]:
+    box = BoundingBox(x=1, y=1, width=5, height=5)
+    return [Prediction(class_name=name, shape=box, score=score) for score in scores]
+
+
+def test_the_policy_drops_below_min_score_keeps_unscored_and_keeps_the_best_under_max_objects() -> None:
+    config = RunConfig(min_score=0.5)
+    kept, below, over = apply_policy(_scored(0.9, 0.4, None, 0.5), config)
+    assert [p.score for p in kept] == [0.9, None, 0.5] and (below, over) == (1, 0)
+    per_class = RunConfig(min_score=0.5, class_min_score={"Face": 0.95})
+    assert apply_policy(_scored(0.9, None), per_class)[1] == 1
+    assert apply_policy(_scored(0.9, name="Car"), per_class)[1] == 0  # the global one for others
+    top = RunConfig(max_objects=2)
+    kept, below, over = apply_policy(_scored(0.3, None, 0.8, 0.0, 0.5), top)
+    assert [p.score for p in kept] == [0.8, 0.5] and (below, over) == (0, 3)
+    kept, _, _ = apply_policy(_scored(None, 0.0, None), RunConfig(max_objects=2))
+    assert [p.score for p in kept] == [0.0, None]  # scored before unscored

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handler.ango import AngoError
 from handler.assets import AssetDeniedError, AssetError
+from handler.contract.hub_http import AngoError
 from handler.private_assets import AssetReader
 
 pytestmark = pytest.mark.unit

@@ -1,7 +1,7 @@
 import pytest
 
-from handler.job import AssetFailure, JobCounts, JobFinished, RunFailed, RunPlanned
-from handler.ledger import RunRecord
+from handler.contract.messages import AssetFailure, JobCounts, JobFinished, RunFailed, RunPlanned
+from handler.contract.records import RunRecord
 from listener.progress import MAX_FAILURE_LINES, RunProgress
 
 pytestmark = pytest.mark.unit

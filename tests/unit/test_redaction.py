@@ -8,7 +8,7 @@ import logging
 import pytest
 import requests
 
-from handler.redaction import MASK, RedactingFilter, in_flight
+from handler.contract.redaction import MASK, RedactingFilter, in_flight
 
 pytestmark = pytest.mark.unit
 KEY = "canary-KEY-4f1c2b9e"

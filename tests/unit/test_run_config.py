@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from handler.model import load_model_factory
-from handler.run_config import ConfigError, RunConfig, default_config_json, parse_config_json
+from handler.contract.model import load_model_factory
+from handler.contract.run_config import ConfigError, RunConfig, default_config_json, parse_config_json
 
 pytestmark = pytest.mark.unit
 SPEC = load_model_factory("haar").spec
@@ -13,6 +13,23 @@ def test_default_config_round_trips_and_is_what_plugin_info_prints():
     config, model_config = parse_config_json(default_config_json(SPEC), SPEC)
     assert config == RunConfig(model=SPEC.default_config)
     assert model_config.model_dump() == SPEC.default_config
+
+
+def test_steering_keys_default_to_a_plain_run_and_take_their_values():
+    config, _ = parse_config_json("", SPEC)
+    assert (config.action, config.min_score, config.max_objects, config.sample) == ("run", 0.0, None, None)
+    steer = {
+        "action": "cancel",
+        "min_score": 0.5,
+        "class_min_score": {"Face": 1},
+        "max_objects": 3,
+        "sample": 5,
+    }
+    config, _ = parse_config_json(json.dumps(steer), SPEC)
+    assert (
+        config.action == "cancel" and config.min_score_of("Face") == 1 and config.min_score_of("Car") == 0.5
+    )
+    assert (config.max_objects, config.sample) == (3, 5)
 
 
 def test_empty_config_means_defaults():
@@ -34,6 +51,13 @@ def test_empty_config_means_defaults():
         ('{"model": {"min_size": true}}', "model.min_size"),  # a bool is not a size
         ('{"a": ' * 20 + "1" + "}" * 20, "nested deeper"),
         (json.dumps({"model": {"x": "y" * 20000}}), "larger than"),
+        ('{"min_score": 1.5}', "min_score"),
+        ('{"min_score": "0.5"}', "min_score"),
+        ('{"class_min_score": {"Face": -0.1}}', "class_min_score.Face"),
+        ('{"max_objects": 0}', "max_objects"),
+        ('{"sample": 0}', "sample"),
+        ('{"sample": true}', "sample"),
+        ('{"action": "stop"}', "action"),
     ],
 )
 def test_invalid_config_gives_a_message_naming_the_problem(text, fragment):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from handler.settings import Settings
+from handler.contract.settings import Settings
 from listener.service import Listener
 
 pytestmark = pytest.mark.unit

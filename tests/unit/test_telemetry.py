@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from handler import telemetry
+from handler.contract import telemetry
 
 pytestmark = pytest.mark.unit
 

@@ -8,8 +8,8 @@ import ipaddress
 import pytest
 from pydantic import ValidationError
 
-from handler.settings import Settings
-from handler.url_guard import AddressPolicy, IPAddress, UrlRefused, parse_networks, special_use
+from handler.contract.settings import Settings, parse_networks
+from handler.url_guard import AddressPolicy, IPAddress, UrlRefused, special_use
 
 pytestmark = pytest.mark.unit
 

@@ -1,0 +1,153 @@
+"""The model plug-in interface, and the loader that finds a model by name.
+
+A model is any object with a static `spec` and a `predict` method over a batch of images. Per-run
+settings arrive in a small context object, so the signature never grows. A model module ends with
+`create = MyModel`; `ANGO_BATCH_MODEL` names either a built-in model or an importable module.
+
+The listener reads only `create.spec` (classes and config schema) and never creates the model, so
+its image needs no model libraries. For that, importing a model module must be cheap: its module
+level holds the spec, the config class and the model class, and heavy libraries (torch, cv2,
+weights) are imported inside the class's `__init__` or `predict` (or under `if TYPE_CHECKING:` for
+type hints). Handlers call `create()` once per process, which imports them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+Image = npt.NDArray[np.uint8]  # H x W x 3, BGR, as OpenCV decodes it
+
+# Ango tool types a model's class can produce, with the import geometry key of the same name.
+ShapeKind = Literal["bounding-box", "polygon", "point"]
+
+BUILTIN_MODELS = {"haar": "handler.models.haar", "fixed-latency": "handler.models.fixed_latency"}
+# Their specs, importable without the models themselves (the listener's view).
+BUILTIN_SPECS = {"haar": "HAAR", "fixed-latency": "FIXED_LATENCY"}
+SPECS_MODULE = "handler.models.specs"
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class BoundingBox(_Shape):
+    kind: Literal["bounding-box"] = "bounding-box"
+    x: float
+    y: float
+    width: float = Field(gt=0)
+    height: float = Field(gt=0)
+
+
+class Polygon(_Shape):
+    kind: Literal["polygon"] = "polygon"
+    points: tuple[tuple[float, float], ...] = Field(min_length=3)
+
+
+class Point(_Shape):
+    kind: Literal["point"] = "point"
+    x: float
+    y: float
+
+
+Shape = Annotated[BoundingBox | Polygon | Point, Field(discriminator="kind")]
+
+
+class Prediction(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    class_name: str
+    shape: Shape
+    score: float | None = Field(default=None, ge=0, le=1)
+
+
+class NoConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+C = TypeVar("C", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ModelSpec(Generic[C]):
+    """What a model can produce: its class names with the shape of each, and its config class
+    (a pydantic model; the run's Config JSON "model" section is validated against it)."""
+
+    classes: dict[str, ShapeKind]
+    config: type[C]
+    description: str = ""
+
+    @property
+    def default_config(self) -> dict[str, Any]:
+        """The config a run gets when its Config JSON says nothing: the config class's defaults."""
+        return self.config().model_dump()
+
+
+@dataclass(frozen=True)
+class PredictContext(Generic[C]):
+    """Per-call extras: the run's model config, validated against `spec.config` already."""
+
+    config: C
+    run_id: str = ""
+
+
+class Model(Protocol[C]):
+    """A model, as the runner calls it.
+
+    `predict(images, context)` gets a batch of images, each an H x W x 3 `uint8` array in BGR
+    order (as OpenCV decodes), and returns one list of predictions per image, in the same order.
+    Shapes are in pixel coordinates of that image: x to the right, y down, origin top-left.
+
+    It must not keep references to the images after it returns (the runner frees them), mutate
+    them, or raise for one bad image when it can return nothing for it. Calls are serialised per
+    process (the runner holds a lock around `predict`), so it need not be thread-safe, but it may
+    be called from different threads one after the other. Heavy libraries are imported inside the
+    class, not at module level: the listener imports the module for `spec` alone.
+    """
+
+    spec: ModelSpec[C]
+
+    def predict(self, images: Sequence[Image], context: PredictContext[C]) -> list[list[Prediction]]: ...
+
+
+class ModelFactory(Protocol[C]):
+    spec: ModelSpec[C]
+
+    def __call__(self) -> Model[C]: ...
+
+
+class ModelLoadError(Exception):
+    """ANGO_BATCH_MODEL names nothing importable, or what it names is not a model."""
+
+
+def load_model_spec(name: str) -> ModelSpec[Any]:
+    """The model's classes and config schema, without creating the model (the listener's view):
+    a built-in model's spec comes from its spec module alone, a custom model's from its module."""
+    if name in BUILTIN_SPECS:
+        spec: ModelSpec[Any] = getattr(importlib.import_module(SPECS_MODULE), BUILTIN_SPECS[name])
+        return spec
+    return load_model_factory(name).spec
+
+
+def load_model_factory(name: str) -> ModelFactory[Any]:
+    """Resolve a built-in name ("haar") or a module path ("my_pkg.my_model") to its `create`."""
+    module_name = BUILTIN_MODELS.get(name, name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ModelLoadError(
+            f"cannot import model module {module_name!r}: {exc} (a model module must import heavy "
+            "libraries inside its model class, not at module level: see README, Add your model)"
+        ) from exc
+    factory = getattr(module, "create", None)
+    if factory is None or not isinstance(getattr(factory, "spec", None), ModelSpec):
+        raise ModelLoadError(f"{module_name!r} must define `create` with a `spec: ModelSpec`")
+    if not factory.spec.classes:
+        raise ModelLoadError(f"{module_name!r} declares no classes")
+    return factory  # type: ignore[no-any-return]

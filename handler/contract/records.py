@@ -1,0 +1,168 @@
+"""The run ledger's records: what is stored under `runs/<run_id>/` (see handler/contract/ledger.py)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from handler.contract.messages import AssetFailure, AssetRef, JobCounts, JobFinished, RunPlanned
+from handler.contract.model import ShapeKind
+from handler.contract.run_config import RunConfig
+
+MAX_FAILURES_IN_STATUS = 20
+SCORE_BINS = 10  # score histogram: [0, 0.1), [0.1, 0.2), ... [0.9, 1.0]
+MAX_SAMPLES_PER_JOB = 2  # labeled assets kept per job for the report
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ClassTarget(_Record):
+    """One mapped model class: where its predictions go in the user's ontology."""
+
+    model_class: str
+    schema_id: str
+    tool: ShapeKind
+
+
+class RunRecord(_Record):
+    run_id: str
+    session: str
+    plugin_id: str
+    project_id: str
+    org_id: str
+    run_by: str
+    batches: tuple[str, ...]
+    targets: tuple[ClassTarget, ...]
+    config: RunConfig  # validated once, when the run was accepted
+    api_key_ciphertext: str  # base64 KMS ciphertext; the plaintext is never stored
+    accepted_at: float
+
+
+class RunPlan(_Record):
+    total_assets: int = Field(ge=0)
+    total_jobs: int = Field(ge=0)
+    skipped: dict[str, int] = Field(default_factory=dict)
+    failed: int = Field(0, ge=0)
+    failures: tuple[AssetFailure, ...] = ()
+    cancelled: bool = False
+
+    def event(self, run_id: str) -> RunPlanned:
+        return RunPlanned(run_id=run_id, **self.model_dump())
+
+    @classmethod
+    def of(cls, event: RunPlanned) -> RunPlan:
+        return cls.model_validate(event.model_dump(exclude={"kind", "run_id"}))
+
+
+class PlanCursor(_Record):
+    """Where listing stands: the next page of the selection's `selection`-th batch, what was queued
+    so far, the last page's asset ids (offset paging over a project that gains assets meanwhile
+    shows the boundary ones again), and assets listed but not yet filling a job."""
+
+    selection: int = 0
+    page: int = 1
+    next_job: int = 0
+    listed: int = 0
+    skipped: dict[str, int] = Field(default_factory=dict)
+    failed: int = 0
+    failures: tuple[AssetFailure, ...] = ()
+    recent_ids: tuple[str, ...] = ()
+    pending: tuple[AssetRef, ...] = ()
+    ready: int = 0  # assets taken for jobs so far (a trial run stops at its `sample`)
+
+
+class SampleBox(_Record):
+    model_class: str
+    x: float
+    y: float
+    width: float
+    height: float
+    score: float | None = None
+
+
+class SampleAsset(_Record):
+    """A labeled asset kept for the report: its URL without the query (a signature lives there)."""
+
+    asset_id: str
+    external_id: str
+    data_url: str
+    boxes: tuple[SampleBox, ...] = ()
+
+
+class JobFigures(_Record):
+    """Where one job's time went and what its model found; every field defaults, so results
+    written before these figures existed still parse."""
+
+    queued_at: float | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    seconds_download: float = 0.0  # waiting for downloads, as the model loop saw it
+    seconds_model: float = 0.0
+    seconds_import: float = 0.0
+    classes: dict[str, int] = Field(default_factory=dict)  # imported objects per model class
+    score_bins: tuple[int, ...] = (0,) * SCORE_BINS  # scores of kept predictions
+    unscored: int = 0  # kept predictions without a score
+    samples: tuple[SampleAsset, ...] = ()
+
+    @property
+    def queue_wait(self) -> float:
+        if self.queued_at is None or self.started_at is None:
+            return 0.0
+        return max(0.0, self.started_at - self.queued_at)
+
+
+class JobResult(_Record):
+    job_id: str
+    counts: JobCounts
+    failures: tuple[AssetFailure, ...] = ()
+    # Written by the dead-letter drain, not by a finished job: a redriven job runs again.
+    dead_lettered: bool = False
+    figures: JobFigures = JobFigures()
+    # Assets that failed or were not processed (cancelled), as `retry` needs them to queue again.
+    unfinished: tuple[AssetRef, ...] = ()
+
+    def status_event(self, run_id: str) -> JobFinished:
+        """The status event for this result: the ledger keeps every failure, the event a few."""
+        failures = self.failures[:MAX_FAILURES_IN_STATUS]
+        return JobFinished(
+            run_id=run_id,
+            job_id=self.job_id,
+            counts=self.counts,
+            failures=failures,
+            started_at=self.figures.started_at,
+            finished_at=self.figures.finished_at,
+        )
+
+
+class AssetImport(_Record):
+    objects: int = Field(ge=0)
+    done: bool
+
+
+class ImportRecord(_Record):
+    assets: dict[str, AssetImport] = Field(default_factory=dict)
+
+
+class FinalRecord(_Record):
+    message: str
+    error: bool
+    # Set once the response has left through the socket; until then a restarted listener sends it.
+    responded: bool = False
+    finished_at: float | None = None
+    cancelled: bool = False
+    retry_round: int = 0  # the last retry round whose outcome the message holds
+    totals: JobCounts | None = None  # the run's counts when answered (for `ango-batch runs`)
+    seconds_per_asset: float | None = None  # its pace on the wall clock, for later runs' estimates
+
+
+class RetryRecord(_Record):
+    """One `retry` round of a finished run: the jobs it queued, and the counts of the original
+    results it stands in for (subtracted from the run's totals, so nothing is counted twice)."""
+
+    round: int = Field(ge=1)
+    jobs: tuple[str, ...]
+    from_jobs: tuple[str, ...]  # the jobs whose failed and unprocessed assets it took over
+    assets: int = Field(ge=0)
+    replaces: JobCounts
+    requested_at: float

@@ -1,0 +1,47 @@
+import pytest
+
+from handler.contract.model import load_model_spec
+from listener.mapping import MappingError, resolve_targets
+from listener.payload import parse_plugin_run
+from tests.unit.test_payload import payload
+
+pytestmark = pytest.mark.unit
+SPEC = load_model_spec("haar")
+PROJECT = {
+    "categorySchema": {
+        "tools": [
+            {"schemaId": "box1", "title": "Face", "tool": "bounding-box"},
+            {"schemaId": "poly1", "title": "Person", "tool": "polygon"},
+        ],
+        "classifications": [{"schemaId": "cls1", "title": "Scene", "tool": "radio"}],
+    }
+}
+
+
+def test_mapping_resolves_each_class_to_its_tool():
+    targets = resolve_targets(parse_plugin_run(payload()).mapped_classes(), PROJECT, SPEC)
+    assert [(t.model_class, t.schema_id, t.tool) for t in targets] == [("Face", "box1", "bounding-box")]
+
+
+@pytest.mark.parametrize(
+    ("mapping", "fragment"),
+    [
+        (None, "complete class mapping"),
+        ([], "complete class mapping"),
+        ([{"schemaId": None, "modelClass": "Face"}], "complete class mapping"),
+        ([{"schemaId": "", "modelClass": "Face"}], "complete class mapping"),
+        ([{"schemaId": "box1", "modelClass": "Cat"}], "no class 'Cat'"),
+        ([{"schemaId": "nope", "modelClass": "Face"}], "not a labeling tool"),
+        ([{"schemaId": "cls1", "modelClass": "Face"}], "not a labeling tool"),
+        ([{"schemaId": "poly1", "modelClass": "Face"}], "a polygon tool"),
+    ],
+)
+def test_bad_mapping_is_refused_with_a_clear_message(mapping, fragment):
+    with pytest.raises(MappingError, match=fragment):
+        resolve_targets(parse_plugin_run(payload(categorySchema=mapping)).mapped_classes(), PROJECT, SPEC)
+
+
+def test_a_class_left_unmapped_is_dropped_not_refused():
+    mapping = [{"schemaId": None, "modelClass": "Face"}, {"schemaId": "", "modelClass": "Face"}]
+    run = parse_plugin_run(payload(categorySchema=[*mapping, {"schemaId": "box1", "modelClass": "Face"}]))
+    assert [(m.schemaId, m.modelClass) for m in run.mapped_classes()] == [("box1", "Face")]
