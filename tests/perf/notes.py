@@ -8,7 +8,7 @@ from pathlib import Path
 
 import cv2
 
-from handler.ango import PAGE_LIMIT
+from handler.contract.ango import PAGE_LIMIT
 
 from .options import MODELS, BenchOptions
 from .spread import DASH

@@ -58,7 +58,7 @@ class ProductSession:
         env = adapter_env(
             self.stack, self.emulator.base_url, self.plugin.id, self.plugin.secret, self.aws.env, extra
         )
-        self.processes = AdapterProcesses(env=env, log_dir=self.log_dir)
+        self.processes = AdapterProcesses(env=env, log_dir=self.log_dir, entry="tests.perf.counted_cli")
 
     def start(self) -> None:
         """Spawn the listener and every worker; `wait_ready` waits for them."""
