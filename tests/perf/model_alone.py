@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import requests
 
 from handler.assets import decode_image
+from handler.contract.chunks import chunked
 from handler.contract.messages import AssetRef
 from handler.contract.model import Image, Model, PredictContext, load_model_factory
 from handler.contract.records import ClassTarget
 from handler.contract.run_config import parse_config_json
-from handler.inference import batched
 from handler.prelabels import build_item
 from infra import demo_data
 from infra.emulator.control import EmulatorControl
@@ -77,7 +77,7 @@ def measure_model_alone(
     predictor.predict([next(iter(images.values()))], context)  # warm-up: lazy loads, thread pools
     timed = [images[key] for key in keys[:max_assets]]
     meter, started = CpuMeter([os.getpid()]), time.perf_counter()
-    for batch in batched(timed, run_config.batch_size):
+    for batch in chunked(timed, run_config.batch_size):
         predictor.predict(batch, context)
     seconds, cpu = time.perf_counter() - started, meter.stop()
     targets = mapped_targets(category_schema, factory.spec)
