@@ -19,6 +19,7 @@ from pydantic import BaseModel
 import handler.lambda_entry
 from handler.contract.messages import PlanJob
 from handler.contract.records import RunPlan, RunRecord
+from tests.records import run_record
 
 pytestmark = pytest.mark.unit
 
@@ -35,19 +36,7 @@ class PlannedLedger:
     """Every run exists and is planned already: a plan job only re-sends its status."""
 
     def load_run(self, run_id: str) -> RunRecord:
-        return RunRecord(
-            run_id=run_id,
-            session=f"session-{run_id}",
-            plugin_id="plugin",
-            project_id="project",
-            org_id="org",
-            run_by="user",
-            batches=(),
-            targets=(),
-            config={},
-            api_key_ciphertext="",
-            accepted_at=0.0,
-        )
+        return run_record(run_id)
 
     def load_plan(self, run_id: str) -> RunPlan:
         return RunPlan(total_assets=3, total_jobs=1)

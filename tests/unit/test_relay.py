@@ -14,24 +14,9 @@ from handler.contract.messages import JobCounts
 from handler.contract.records import FinalRecord, JobResult, RunPlan, RunRecord
 from listener.polling import keep_polling
 from listener.relay import RunRegistry, StatusRelay
+from tests.records import run_record
 
 pytestmark = pytest.mark.unit
-
-
-def run_record(run_id: str) -> RunRecord:
-    return RunRecord(
-        run_id=run_id,
-        session=f"session-{run_id}",
-        plugin_id="plugin",
-        project_id="project",
-        org_id="org",
-        run_by="user",
-        batches=(),
-        targets=(),
-        config={},
-        api_key_ciphertext="",
-        accepted_at=0.0,
-    )
 
 
 @dataclass
