@@ -39,6 +39,9 @@ class Knobs:
     rate_limit_requests: int = 100
     rate_limit_window_s: float = 60.0
     rate_limit_retry_after: bool = False  # whether a limiter 429 says Retry-After (Hub's: unknown)
+    # Before answering each assets listing, this many new assets are uploaded to the project: a team
+    # uploading while a run lists. Hub lists newest first, so every upload shifts the pages.
+    uploads_per_assets_listing: int = 0
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply `changes` all-or-nothing; raises ValueError naming the first bad knob."""
@@ -62,6 +65,8 @@ class Knobs:
             raise ValueError("timeouts must be > 0")
         if min(self.latency_ms, self.file_latency_ms, self.import_ack_delay_ms) < 0:
             raise ValueError("latencies and delays must be >= 0")
+        if self.uploads_per_assets_listing < 0:
+            raise ValueError("uploads_per_assets_listing must be >= 0")
         if self.signed_url_ttl_s <= 0 or self.rate_limit_window_s <= 0 or self.rate_limit_requests < 1:
             raise ValueError("signed_url_ttl_s and rate_limit_window_s must be > 0, rate_limit_requests >= 1")
 

@@ -70,6 +70,12 @@ def select(project: Project, filters: dict[str, Any]) -> list[Asset]:
     ]
 
 
+def newest_first(items: list[T]) -> list[T]:
+    """Hub's listing order: `sort` defaults to `-createdAt` (DOC-API overview), and the SDK sends no
+    `sort`. Items are kept in upload order, so the newest is the last one."""
+    return items[::-1]
+
+
 def page_of(assets: list[T], page: int, limit: int) -> list[T]:
     start = (page - 1) * limit
     return assets[start : start + limit]

@@ -11,10 +11,11 @@ from flask import Blueprint, Response, request
 from .envelope import success
 from .errors import ApiError
 from .imports import apply_import, plan_import
-from .queries import describe_asset, page_of, parse_filters, parse_paging, select
+from .queries import describe_asset, newest_first, page_of, parse_filters, parse_paging, select
 from .signing import access_denied, file_path, parse_sign_request, signable_asset
 from .state import HubState
 from .tasks import check_query_params, describe_task, parse_include_answer, parse_task_filter, select_tasks
+from .uploads import upload_copies
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def create_rest_blueprint(state: HubState) -> Blueprint:
         with state.lock:
             project = _user_project(project_id)
             page, limit = parse_paging(request.args)
-            matching = select(project, parse_filters(request.args.get("filters"), project))
+            upload_copies(project, state.knobs.uploads_per_assets_listing)
+            matching = newest_first(select(project, parse_filters(request.args.get("filters"), project)))
             assets = [describe_asset(a, project.id, state.base_url) for a in page_of(matching, page, limit)]
             return success({"assets": assets, "total": len(matching)})
 
@@ -66,7 +68,8 @@ def create_rest_blueprint(state: HubState) -> Blueprint:
             check_query_params(request.args)
             page, limit = parse_paging(request.args)
             include_answer = parse_include_answer(request.args.get("includeAnswer"))
-            matching = select_tasks(project, parse_task_filter(request.args.get("filter"), project))
+            conditions = parse_task_filter(request.args.get("filter"), project)
+            matching = newest_first(select_tasks(project, conditions))
             tasks = [describe_task(a, project.id, include_answer) for a in page_of(matching, page, limit)]
             return success({"tasks": tasks, "total": len(matching)})
 

@@ -68,6 +68,24 @@ def test_sdk_paging_walks_every_asset_once(emu: EmulatorControl) -> None:
     assert _get(emu, f"/files/{d.PROJECT_ID}/nope.jpg", key=None).status_code == 404
 
 
+def test_listings_are_newest_first_and_uploads_push_the_pages_down(emu: EmulatorControl) -> None:
+    """Hub's `sort` defaults to `-createdAt` and the SDK sends none: the last asset uploaded is
+    listed first, on the assets and on the tasks listing alike."""
+    sdk = _sdk(emu)
+    seeded = [d.asset_id(d.PROJECT_ID, i) for i in range(len(d.demo_images()))]
+    first = sdk.get_assets(d.PROJECT_ID, page=1, limit=5)["data"]
+    assert [a["_id"] for a in first["assets"]] == seeded[::-1][:5]
+    tasks = sdk.get_tasks(d.PROJECT_ID, page=1, limit=5)["data"]["tasks"]
+    assert [t["asset"]["_id"] for t in tasks] == seeded[::-1][:5]
+    emu.configure(uploads_per_assets_listing=3)
+    again = sdk.get_assets(d.PROJECT_ID, page=1, limit=5)["data"]
+    assert again["total"] == first["total"] + 3
+    assert [a["_id"] for a in again["assets"]][3:] == seeded[::-1][:2]  # three new ones in front
+    new = again["assets"][0]
+    assert new["externalId"].startswith("upload-") and new["_id"] not in seeded
+    assert requests.get(new["data"], timeout=10).status_code == 200
+
+
 @pytest.mark.parametrize(
     "params",
     [{"limit": 101}, {"limit": 0}, {"page": 0}, {"page": "x"}, {"filters": "{bad"}, {"filters": "[]"}],

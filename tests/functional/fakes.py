@@ -186,7 +186,8 @@ class FakeHub:
         return Outsider()
 
     def asset_page(self, project_id: str, page: int, batch: str | None) -> AssetPage:
-        chosen = [a for a in self.assets if batch is None or batch in a.batches]
+        # Newest first, as Hub lists (its `sort` defaults to `-createdAt`).
+        chosen = [a for a in reversed(self.assets) if batch is None or batch in a.batches]
         shown = chosen[(page - 1) * PAGE_LIMIT : page * PAGE_LIMIT]
         listed = [
             {"_id": a.asset_id, "externalId": a.external_id, "data": a.url, "batches": list(a.batches)}
