@@ -2,9 +2,11 @@
 
 Planning streams: each page of assets is looked up on Hub's tasks listing (status, pre-label mark,
 and which externalIds other assets share) and whatever is ready fills jobs, which leave at once; the
-first job leaves after the first page. A cursor in the ledger, saved after every page, lets a plan
-job that was killed (or whose time slice ran out) go on from its last page. Assets that need no job
-(task not To Do, already pre-labeled, no data URL) are counted here and reported with the plan.
+first job leaves after the first page. Which page comes next, in a listing that moves while assets
+are uploaded, is handler/listing_walk.py's to say. A cursor in the ledger, saved after every page,
+lets a plan job that was killed (or whose time slice ran out) go on from its last page. Assets that
+need no job (task not To Do, already pre-labeled, no data URL) are counted here and reported with
+the plan.
 """
 
 from __future__ import annotations
@@ -13,12 +15,19 @@ import logging
 import time
 from typing import Any
 
-from handler.contract.ango import PAGE_LIMIT, AngoClient
+from handler.contract.ango import AngoClient
 from handler.contract.chunks import job_chunks
 from handler.contract.hub_http import AngoError
 from handler.contract.messages import AssetRef, InferJob, PlanJob, RunFailed
-from handler.contract.records import MAX_FAILURES_IN_STATUS, PlanCursor, RunPlan, RunRecord
+from handler.contract.records import (
+    MAX_FAILURES_IN_STATUS,
+    ListingPosition,
+    PlanCursor,
+    RunPlan,
+    RunRecord,
+)
 from handler.deps import Deps
+from handler.listing_walk import ListingStep, page_to_read, step
 from handler.plan_page import PageOutcome, PageTasks
 
 logger = logging.getLogger(__name__)
@@ -73,20 +82,32 @@ class _Planner:
 
     def _next_page(self) -> None:
         cursor, batch = self._cursor, self._selections[self._cursor.selection]
-        page = self._client.asset_page(self._run.project_id, cursor.page, batch)
-        update = self._sort(page.assets)
+        number = page_to_read(cursor.position)
+        page = self._client.asset_page(self._run.project_id, number, batch)
+        walked = step(cursor.position, number, page.total, len(page.assets))
+        update = self._sort(page.assets[walked.start :])
         # The first job leaves after the first page: the first pre-labels should not wait for more.
         jobs, pending = self._fill_jobs(cursor.pending + tuple(update.ready), flush=cursor.next_job == 0)
-        last_page = not page.assets or cursor.page * PAGE_LIMIT >= page.total
-        place = {"selection": cursor.selection + 1, "page": 1} if last_page else {"page": cursor.page + 1}
-        if self._sampled(update):  # a trial has its assets: no more listing
-            last_page, place = True, {"selection": len(self._selections), "page": 1}
-        recent_ids = () if last_page else tuple(_text(a.get("_id")) for a in page.assets)
         # Jobs first, cursor second: a crash in between lists the page again and sends the same
         # job ids, which handlers skip once done.
         self._deps.jobs.send_many(jobs)
         next_job = cursor.next_job + len(jobs)
-        self._save(update.cursor(next_job=next_job, recent_ids=recent_ids, pending=pending, **place))
+        place = self._place_after(walked, update, page.assets)
+        self._save(update.cursor(next_job=next_job, pending=pending, **place))
+
+    def _place_after(
+        self, walked: ListingStep, update: PageOutcome, listed: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The cursor's place after a page: the walk's position and the page's asset ids, or the
+        next selection once this one is listed (or a trial has its assets)."""
+        if self._sampled(update):
+            return {"selection": len(self._selections), "position": ListingPosition(), "recent_ids": ()}
+        if walked.done:
+            return {"selection": self._cursor.selection + 1, "position": ListingPosition(), "recent_ids": ()}
+        # A page read again with none of it taken keeps the ids of the last page that was.
+        taken = walked.start < len(listed)
+        recent_ids = tuple(_text(a.get("_id")) for a in listed) if taken else self._cursor.recent_ids
+        return {"selection": self._cursor.selection, "position": walked.position, "recent_ids": recent_ids}
 
     def _sort(self, assets: list[dict[str, Any]]) -> PageOutcome:
         """The page's assets not seen before, sorted: ready, skipped or failed."""

@@ -55,13 +55,21 @@ class RunPlan(_Record):
         return cls.model_validate(event.model_dump(exclude={"kind", "run_id"}))
 
 
+class ListingPosition(_Record):
+    """Where the walk over one selection's assets listing stands (handler/listing_walk.py)."""
+
+    next_index: int = 0  # the place in the listing of the next asset not yet listed
+    total: int | None = None  # the listing's total in the last answer (None: not read yet)
+    growth: int = 0  # how much that total grew since the answer before
+
+
 class PlanCursor(_Record):
-    """Where listing stands: the next page of the selection's `selection`-th batch, what was queued
-    so far, the last page's asset ids (offset paging over a project that gains assets meanwhile
-    shows the boundary ones again), and assets listed but not yet filling a job."""
+    """Where listing stands: the position in the listing of the selection's `selection`-th batch,
+    what was queued so far, the last page's asset ids (an asset deleted meanwhile makes the
+    listing show a listed one again), and assets listed but not yet filling a job."""
 
     selection: int = 0
-    page: int = 1
+    position: ListingPosition = Field(default_factory=ListingPosition)
     next_job: int = 0
     listed: int = 0
     skipped: dict[str, int] = Field(default_factory=dict)

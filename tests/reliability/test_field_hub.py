@@ -22,6 +22,7 @@ from tests.reliability.conftest import (
     Cluster,
     cluster,
     emulator_with,
+    hub_labels,
     start_run,
     wait_for_response,
 )
@@ -186,3 +187,25 @@ def test_a_rate_limited_key_slows_the_run_down_but_fails_nothing(
         f"{throttled} answered 429"
     )
     assert served / 2000 <= 0.03
+
+
+def test_a_team_uploading_while_the_run_lists_gets_each_asset_labeled_once(
+    localstack: str, stack: StackOutputs, tmp_path: Path
+) -> None:
+    """Hub lists newest first, so every upload pushes the pages down; here 150 assets arrive
+    before each listing call, more than a page between two reads. The run covers the 500 assets
+    there when it started, each once, and none of the uploads."""
+    project = demo_data.bench_project(500, project_id=FIELD_PROJECT_ID)
+    with (
+        emulator_with([project], uploads_per_assets_listing=150) as emulator,
+        cluster(localstack, stack, emulator, tmp_path, 2) as running,
+    ):
+        session = start_run(emulator, FIELD_PROJECT_ID, seconds_per_batch=0.02, job_size=64)
+        state = wait_for_response(emulator, session, running, timeout=180)
+        summary = emulator.project_summary(FIELD_PROJECT_ID)
+        labels = hub_labels(emulator, FIELD_PROJECT_ID)
+    message = state["responses"][0]["response"]
+    assert message.startswith("Pre-labeled 500 of 500 assets") and "; 0 assets failed" in message, message
+    assert summary.prelabeled_assets == 500 and summary.duplicate_objects == 0
+    uploads = [external_id for external_id in labels if external_id.startswith("upload-")]
+    assert len(uploads) >= 150 and not any(labels[external_id] for external_id in uploads)

@@ -280,3 +280,68 @@ def test_a_cancelled_run_stops_listing_and_its_plan_says_so():
         jobs, event = planned(deps)
     assert jobs == [] and hub.pages_read == []
     assert event.cancelled and event.total_assets == 0 and event.total_jobs == 0
+
+
+def uploading(hub: FakeHub, per_read: list[int]) -> list[str]:
+    """Before each read after the first, upload `per_read[i]` new assets: Hub lists newest first,
+    so they go in front and push every asset down. Returns the ids present at the first read."""
+    original = [a["_id"] for a in hub.assets]
+    read = hub.asset_page
+    reads = iter(per_read)
+
+    def listing(project_id: str, page: int, batch: str | None) -> AssetPage:
+        if hub.pages_read:
+            count = next(reads, 0)
+            start = 10_000 + len(hub.assets)
+            hub.assets = [asset(start + n, batches=("X",)) for n in range(count)] + hub.assets
+        return read(project_id, page, batch)
+
+    hub.asset_page = listing  # type: ignore[method-assign]
+    return original
+
+
+@pytest.mark.parametrize(
+    "per_read",
+    [[3], [30] * 20, [250], [0, 1000, 0, 0], [150] * 20],
+    ids=["a-few", "steady", "bulk", "burst-then-quiet", "faster-than-a-page"],
+)
+def test_assets_uploaded_while_listing_never_repeat_or_hide_one_that_was_there(per_read: list[int]):
+    hub = FakeHub([asset(n, batches=("X",)) for n in range(740)])
+    original = uploading(hub, per_read)
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        jobs, event = planned(deps)
+    ids = asset_ids(jobs)
+    assert len(ids) == len(set(ids)), "an asset listed twice would be pre-labeled twice"
+    assert set(ids) == set(original), "the run covers the assets there when it started listing"
+    assert event.total_assets == 740
+    # A steady upload costs no read beyond the pages it adds; a burst costs one read again.
+    assert len(hub.pages_read) <= 8 + sum(per_read[: len(hub.pages_read)]) // PAGE_LIMIT + 2
+
+
+def test_an_asset_deleted_while_listing_shows_no_other_twice_and_hides_none():
+    hub = FakeHub([asset(n) for n in range(300)])
+    read = hub.asset_page
+
+    def deleting(project_id: str, page: int, batch: str | None) -> AssetPage:
+        if len(hub.pages_read) == 1:  # one listed and one not yet listed asset are deleted
+            hub.assets = [a for a in hub.assets if a["_id"] not in ("a5", "a250")]
+        return read(project_id, page, batch)
+
+    hub.asset_page = deleting  # type: ignore[method-assign]
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        jobs, _ = planned(deps)
+    ids = asset_ids(jobs)
+    assert len(ids) == len(set(ids))
+    assert set(ids) == {f"a{n}" for n in range(300)} - {"a250"}
+
+
+def test_a_later_batch_of_several_pages_is_listed_whole_and_alone():
+    hub = FakeHub([asset(n, ["X"]) for n in range(150)] + [asset(1000 + n, ["Y"]) for n in range(250)])
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(batches=["X", "Y"]), deps)
+        jobs, event = planned(deps)
+    expected = [f"a{n}" for n in range(150)] + [f"a{1000 + n}" for n in range(250)]
+    assert sorted(asset_ids(jobs)) == sorted(expected) and event.total_assets == 400
+    assert hub.pages_read == [("X", 1), ("X", 2), ("Y", 1), ("Y", 2), ("Y", 3)]
