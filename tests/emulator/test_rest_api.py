@@ -165,7 +165,8 @@ def test_rest_plugin_log_and_stats(emu: EmulatorControl) -> None:
 
 
 def test_a_file_can_be_lost_and_come_back(emu: EmulatorControl) -> None:
-    listed = _get(emu, f"/v2/project/{d.PROJECT_ID}/assets").json()["data"]["assets"][0]
+    assets = _get(emu, f"/v2/project/{d.PROJECT_ID}/assets").json()["data"]["assets"]
+    listed = next(a for a in assets if a["externalId"] != d.DUPLICATE_EXTERNAL_ID)  # one asset alone
     url, external_id = listed["data"], listed["externalId"]
     assert requests.get(url, timeout=10).status_code == 200
     assert emu.set_files_present(d.PROJECT_ID, False, [external_id]) == 1

@@ -127,8 +127,8 @@ def test_sdk_status_in_and_batches_in(emu: EmulatorControl) -> None:
     not_todo = TaskFilter(status=StringFilter(in_list=["COMPLETED", "SKIPPED"]), batches=[d.BATCH_A_ID])
     tasks = sdk.get_tasks(d.PROJECT_ID, limit=100, task_filter=not_todo)["data"]["tasks"]
     assert [(t["externalId"], t["status"], t["isPreLabeled"]) for t in tasks] == [
+        ("coffee.jpg", "SKIPPED", False),  # newest first: coffee.jpg was seeded after camera.jpg
         ("camera.jpg", "COMPLETED", False),  # the import skipped it: not To Do
-        ("coffee.jpg", "SKIPPED", False),
     ]
     todo = TaskFilter(status=StringFilter(in_list=["TODO"]), external_id="astronaut-full.jpg")
     (task,) = sdk.get_tasks(d.PROJECT_ID, task_filter=todo)["data"]["tasks"]

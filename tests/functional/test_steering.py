@@ -149,7 +149,7 @@ def test_a_trial_of_5_labels_the_first_5_and_later_runs_log_an_estimate(world: W
     final = world.ledger.load_final(trial.run_id)
     assert final is not None and final.seconds_per_asset is not None and final.seconds_per_asset > 0
     assert world.notifier.responses[0][0].startswith("Pre-labeled 5 of 5 assets with 5 objects")
-    assert [len(a.objects) for a in world.hub.assets] == [1] * 5 + [0] * 5
+    assert [len(a.objects) for a in world.hub.assets] == [0] * 5 + [1] * 5  # listed first: the newest
     assert ("INFO", "5 assets to label; no earlier runs to estimate from.") in world.notifier.logs
     world.click_run("full")
     world.work()
