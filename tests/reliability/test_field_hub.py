@@ -193,8 +193,9 @@ def test_a_team_uploading_while_the_run_lists_gets_each_asset_labeled_once(
     localstack: str, stack: StackOutputs, tmp_path: Path
 ) -> None:
     """Hub lists newest first, so every upload pushes the pages down; here 150 assets arrive
-    before each listing call, more than a page between two reads. The run covers the 500 assets
-    there when it started, each once, and none of the uploads."""
+    before each listing call answers, more than a page between two reads. The run covers the 650
+    assets there at its first listing answer (the 500 and the first 150 uploads), each once, and
+    none of the later uploads."""
     project = demo_data.bench_project(500, project_id=FIELD_PROJECT_ID)
     with (
         emulator_with([project], uploads_per_assets_listing=150) as emulator,
@@ -205,7 +206,9 @@ def test_a_team_uploading_while_the_run_lists_gets_each_asset_labeled_once(
         summary = emulator.project_summary(FIELD_PROJECT_ID)
         labels = hub_labels(emulator, FIELD_PROJECT_ID)
     message = state["responses"][0]["response"]
-    assert message.startswith("Pre-labeled 500 of 500 assets") and "; 0 assets failed" in message, message
-    assert summary.prelabeled_assets == 500 and summary.duplicate_objects == 0
-    uploads = [external_id for external_id in labels if external_id.startswith("upload-")]
-    assert len(uploads) >= 150 and not any(labels[external_id] for external_id in uploads)
+    assert message.startswith("Pre-labeled 650 of 650 assets") and "; 0 assets failed" in message, message
+    assert summary.prelabeled_assets == 650 and summary.duplicate_objects == 0
+    uploads = sorted(external_id for external_id in labels if external_id.startswith("upload-"))
+    assert len(uploads) >= 150 * 5  # a listing call or more per page of the 650
+    labeled = {external_id for external_id, objects in labels.items() if objects}
+    assert labeled == {a["externalId"] for a in project["assets"]} | set(uploads[:150])
