@@ -345,3 +345,19 @@ def test_a_later_batch_of_several_pages_is_listed_whole_and_alone():
     expected = [f"a{n}" for n in range(150)] + [f"a{1000 + n}" for n in range(250)]
     assert sorted(asset_ids(jobs)) == sorted(expected) and event.total_assets == 400
     assert hub.pages_read == [("X", 1), ("X", 2), ("Y", 1), ("Y", 2), ("Y", 3)]
+
+
+def test_a_listing_whose_total_overstates_ends_at_its_last_asset():
+    hub = FakeHub([asset(n) for n in range(200)])
+    read = hub.asset_page
+
+    def overstating(project_id: str, page: int, batch: str | None) -> AssetPage:
+        answer = read(project_id, page, batch)
+        return AssetPage(assets=answer.assets, total=answer.total + 50)
+
+    hub.asset_page = overstating  # type: ignore[method-assign]
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        jobs, event = planned(deps)
+    assert sorted(asset_ids(jobs)) == sorted(f"a{n}" for n in range(200)) and event.total_assets == 200
+    assert [page for _, page in hub.pages_read] == [1, 2, 3]
