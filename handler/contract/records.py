@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from handler.contract.messages import AssetFailure, AssetRef, JobCounts, JobFinished, RunPlanned
 from handler.contract.model import ShapeKind
@@ -78,6 +80,16 @@ class PlanCursor(_Record):
     recent_ids: tuple[str, ...] = ()
     pending: tuple[AssetRef, ...] = ()
     ready: int = 0  # assets taken for jobs so far (a trial run stops at its `sample`)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_a_page_count(cls, data: Any) -> Any:
+        """A cursor saved by a handler from before the walk counted pages (of 100): a plan job
+        that a deploy catches mid-listing goes on from that page instead of failing."""
+        if isinstance(data, dict) and "page" in data:
+            data = dict(data)
+            data["position"] = {"next_index": (int(data.pop("page")) - 1) * 100}
+        return data
 
 
 class SampleBox(_Record):

@@ -361,3 +361,17 @@ def test_a_listing_whose_total_overstates_ends_at_its_last_asset():
         jobs, event = planned(deps)
     assert sorted(asset_ids(jobs)) == sorted(f"a{n}" for n in range(200)) and event.total_assets == 200
     assert [page for _, page in hub.pages_read] == [1, 2, 3]
+
+
+def test_a_cursor_saved_by_the_page_counting_planner_goes_on_from_its_page():
+    """A deploy that catches a plan job mid-listing: the new handler reads the old cursor."""
+    legacy = PlanCursor.model_validate_json(
+        '{"selection": 0, "page": 3, "next_job": 2, "listed": 200, "ready": 200}'
+    )
+    hub = FakeHub([asset(n) for n in range(450)])
+    with planning(hub) as deps:
+        deps.ledger.cursor = legacy  # type: ignore[attr-defined]
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        jobs, event = planned(deps)
+    assert hub.pages_read == [(None, 3), (None, 4), (None, 5)]
+    assert asset_ids(jobs) == [f"a{n}" for n in range(200, 450)] and event.total_assets == 450
