@@ -39,7 +39,8 @@ def poisoned_project() -> dict[str, Any]:
     corrupt = _extra_asset(17, "corrupt.jpg", b"\xff\xd8 this is not a jpeg", "image/jpeg")
     missing = _extra_asset(18, "missing.jpg", demo_data.encode(red), "image/jpeg", fileMissing=True)
     poison = _extra_asset(19, "poison.png", demo_data.encode(red, "PNG"), "image/png")
-    project["assets"] = [*good[:10], corrupt, missing, *good[10:13], poison, *good[13:]]
+    listed = [*good[:10], corrupt, missing, *good[10:13], poison, *good[13:]]
+    project["assets"] = listed[::-1]  # seeded oldest first: Hub lists the newest first
     return project
 
 
