@@ -1,7 +1,8 @@
 """Assets uploaded while a run lists (knob `uploads_per_assets_listing`): a team that keeps
-uploading to a project. Each new asset is a copy of the project's newest one (same picture and
-batches) with an id and an externalId of its own, and a fresh To-Do task. Hub lists newest first,
-so every upload moves every asset one place further down the listing's pages."""
+uploading to a project. Each new asset is a copy of the project's newest asset that has a file
+(same picture and batches) with an id and an externalId of its own, its file in public storage,
+and a fresh To-Do task. Hub lists newest first, so every upload moves every asset one place further
+down the listing's pages."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from .model import TODO, Asset, Project, empty_answer
 
 def upload_copies(project: Project, count: int) -> list[Asset]:
     """Append `count` new assets to `project` (appended means newest); the new assets."""
-    if count <= 0 or not project.assets:
+    newest = next((a for a in reversed(project.assets) if not a.data_missing), None)
+    if count <= 0 or newest is None:
         return []
-    newest = project.assets[-1]
     extension = newest.filename[len(newest.id) :]
     made = []
     for _ in range(count):
@@ -31,6 +32,10 @@ def upload_copies(project: Project, count: int) -> list[Asset]:
             is_prelabeled=False,
             answer=empty_answer(),
             import_count=0,
+            # An ordinary upload, whatever the asset it copies was: public, with its file.
+            file_present=True,
+            private=False,
+            data_missing=False,
         )
         project.assets.append(copy)
         made.append(copy)
