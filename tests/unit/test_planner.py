@@ -4,7 +4,7 @@ resuming. The fakes keep Hub's documented semantics: the assets listing's `batch
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -215,24 +215,6 @@ def test_a_plan_job_out_of_time_hands_on_to_a_fresh_message():
         assert deps.status.messages == []  # type: ignore[attr-defined]
 
 
-def test_assets_shown_again_by_a_shifting_listing_are_taken_once():
-    assets = [asset(n) for n in range(200)]
-    hub = FakeHub(assets)
-    shift = hub.asset_page
-
-    def growing(project_id: str, page: int, batch: str | None) -> AssetPage:
-        if page == 2:  # three assets arrived at the front meanwhile: page 2 starts 3 earlier
-            hub.assets = [asset(1000 + n) for n in range(3)] + assets
-        return shift(project_id, page, batch)
-
-    hub.asset_page = growing  # type: ignore[method-assign]
-    with planning(hub) as deps:
-        plan_run(PlanJob(run_id="run1"), run_record(), deps)
-        jobs, _ = planned(deps)
-    ids = asset_ids(jobs)
-    assert len(ids) == len(set(ids))
-
-
 def refs(n, url_length=40):
     return [
         AssetRef(asset_id=f"a{i}", external_id=f"e{i}", data_url="http://h/" + "x" * url_length)
@@ -282,21 +264,29 @@ def test_a_cancelled_run_stops_listing_and_its_plan_says_so():
     assert event.cancelled and event.total_assets == 0 and event.total_jobs == 0
 
 
+def before_each_read(hub: FakeHub, change: Callable[[int], None]) -> None:
+    """`change(reads so far)` runs before each listing call answers: Hub changing while a run lists."""
+    read = hub.asset_page
+
+    def listing(project_id: str, page: int, batch: str | None) -> AssetPage:
+        change(len(hub.pages_read))
+        return read(project_id, page, batch)
+
+    hub.asset_page = listing  # type: ignore[method-assign]
+
+
 def uploading(hub: FakeHub, per_read: list[int]) -> list[str]:
     """Before each read after the first, upload `per_read[i]` new assets: Hub lists newest first,
     so they go in front and push every asset down. Returns the ids present at the first read."""
     original = [a["_id"] for a in hub.assets]
-    read = hub.asset_page
     reads = iter(per_read)
 
-    def listing(project_id: str, page: int, batch: str | None) -> AssetPage:
-        if hub.pages_read:
-            count = next(reads, 0)
-            start = 10_000 + len(hub.assets)
+    def upload(reads_so_far: int) -> None:
+        if reads_so_far:
+            count, start = next(reads, 0), 10_000 + len(hub.assets)
             hub.assets = [asset(start + n, batches=("X",)) for n in range(count)] + hub.assets
-        return read(project_id, page, batch)
 
-    hub.asset_page = listing  # type: ignore[method-assign]
+    before_each_read(hub, upload)
     return original
 
 
@@ -321,14 +311,12 @@ def test_assets_uploaded_while_listing_never_repeat_or_hide_one_that_was_there(p
 
 def test_an_asset_deleted_while_listing_shows_no_other_twice_and_hides_none():
     hub = FakeHub([asset(n) for n in range(300)])
-    read = hub.asset_page
 
-    def deleting(project_id: str, page: int, batch: str | None) -> AssetPage:
-        if len(hub.pages_read) == 1:  # one listed and one not yet listed asset are deleted
+    def delete(reads_so_far: int) -> None:
+        if reads_so_far == 1:  # one listed and one not yet listed asset are deleted
             hub.assets = [a for a in hub.assets if a["_id"] not in ("a5", "a250")]
-        return read(project_id, page, batch)
 
-    hub.asset_page = deleting  # type: ignore[method-assign]
+    before_each_read(hub, delete)
     with planning(hub) as deps:
         plan_run(PlanJob(run_id="run1"), run_record(), deps)
         jobs, _ = planned(deps)
