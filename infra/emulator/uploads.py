@@ -14,8 +14,10 @@ from .model import TODO, Asset, Project, empty_answer
 
 def upload_copies(project: Project, count: int) -> list[Asset]:
     """Append `count` new assets to `project` (appended means newest); the new assets."""
+    if count <= 0:
+        return []
     newest = next((a for a in reversed(project.assets) if not a.data_missing), None)
-    if count <= 0 or newest is None:
+    if newest is None:
         return []
     extension = newest.filename[len(newest.id) :]
     made = []
