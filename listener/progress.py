@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from handler.contract.messages import JobCounts, JobFinished, RunFailed, RunPlanned, is_retry_job
 from handler.contract.records import JobResult, RetryRecord, RunPlan, RunRecord
-from handler.contract.run_figures import sum_counts
+from handler.contract.run_figures import done_assets, net_counts, sum_counts
 
 MAX_FAILURE_LINES = 50  # per run; the rest are counted in the final message
 LogLine = tuple[str, str]  # (level, message)
@@ -58,10 +58,7 @@ class RunProgress:
 
     def seconds_per_asset(self) -> float | None:
         """The run's pace on the wall clock (jobs in parallel), from the jobs that said when they ran."""
-        done = sum(
-            counts.assets_labeled + counts.assets_empty + counts.assets_failed
-            for counts in self.jobs.values()
-        )
+        done = done_assets(sum_counts(list(self.jobs.values())))
         return (self.ran[1] - self.ran[0]) / done if self.ran is not None and done else None
 
     @property
@@ -82,11 +79,7 @@ class RunProgress:
 
     def totals(self) -> JobCounts:
         """Every job's counts, less what retried assets had counted before their retry."""
-        total = sum_counts(list(self.jobs.values()))
-        replaced = sum_counts([retry.replaces for retry in self.retries.values()])
-        return JobCounts(
-            **{name: getattr(total, name) - getattr(replaced, name) for name in JobCounts.model_fields}
-        )
+        return net_counts(list(self.jobs.values()), [retry.replaces for retry in self.retries.values()])
 
     def final_message(self, now: float | None = None) -> tuple[str, bool]:
         """The message that ends the run, and whether it is an error."""

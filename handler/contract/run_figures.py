@@ -29,6 +29,14 @@ def sum_counts(counts: Sequence[JobCounts]) -> JobCounts:
     return JobCounts(**{name: sum(getattr(c, name) for c in counts) for name in fields})
 
 
+def net_counts(jobs: Sequence[JobCounts], replaced: Sequence[JobCounts]) -> JobCounts:
+    """Every job's counts, less what retried assets had counted before their retry."""
+    total, earlier = sum_counts(jobs), sum_counts(replaced)
+    return JobCounts(
+        **{name: getattr(total, name) - getattr(earlier, name) for name in JobCounts.model_fields}
+    )
+
+
 def done_assets(counts: JobCounts) -> int:
     return counts.assets_labeled + counts.assets_empty + counts.assets_failed
 
@@ -49,10 +57,9 @@ class RunFigures:
         return [result for result in self.results if result.job_id not in superseded]
 
     def totals(self) -> JobCounts:
-        total = sum_counts([result.counts for result in self.results])
-        replaced = sum_counts([retry.replaces for retry in self.retries])
-        fields = JobCounts.model_fields
-        return JobCounts(**{name: getattr(total, name) - getattr(replaced, name) for name in fields})
+        return net_counts(
+            [result.counts for result in self.results], [retry.replaces for retry in self.retries]
+        )
 
     def failures(self) -> list[AssetFailure]:
         return [failure for result in self.current for failure in result.failures]
