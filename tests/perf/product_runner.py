@@ -19,7 +19,7 @@ from infra.stack import StackOutputs
 from listener.acceptance import run_id_for
 
 from .calls import AwsCalls, exit_line_calls, probe_calls, probe_env, probe_started, service_total
-from .cpu import CpuMeter, CpuUse
+from .cpu import CpuMeter
 from .environment import LocalAws, Plugin
 from .memory import RssSampler
 from .options import BenchOptions, category_mapping, config_json
@@ -98,7 +98,14 @@ class ProductSession:
         sqs: AwsCalls = Counter({key: n for key, n in (after - before).items() if key[0] == "sqs"})
         self.sqs_ops.update({operation: n for (_, operation), n in sqs.items()})
         self.rss_runs.append(rss)
-        return _sample(watch, self.assets, service_total(sqs, "sqs"), rss, cpu, self._start_times(watch))
+        return watch.sample(
+            self.assets,
+            rss.peak_mb(),
+            cpu,
+            failed_assets=watch.failed_assets,
+            sqs_calls=service_total(sqs, "sqs"),
+            start=self._start_times(watch),
+        )
 
     def _start_times(self, watch: RunWatch) -> StartTimes:
         logs = [self.processes.log_text(f"worker-{n}") for n in range(len(self.processes.workers))]
@@ -123,25 +130,3 @@ class ProductSession:
 
     def all_processes(self) -> list[subprocess.Popen[bytes]]:
         return self.processes.all()
-
-
-def _sample(
-    watch: RunWatch, assets: int, sqs_calls: int, rss: RssSampler, cpu: CpuUse, start: StartTimes
-) -> RunSample:
-    return RunSample(
-        assets=assets,
-        seconds=watch.seconds,
-        prelabeled=watch.prelabeled,
-        duplicate_objects=watch.duplicate_objects,
-        failed_assets=watch.failed_assets,
-        import_calls=watch.calls.imports,
-        hub_calls=watch.calls.hub,
-        throttled=watch.calls.throttled,
-        downloads=watch.calls.downloads,
-        sqs_calls=sqs_calls,
-        peak_rss_mb=rss.peak_mb(),
-        first_label_s=watch.first_label_seconds,
-        cpu=cpu,
-        phases=watch.phases(),
-        start=start,
-    )

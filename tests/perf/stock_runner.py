@@ -59,21 +59,7 @@ class StockSession:
         with RssSampler([self.process.pid]) as rss:
             watch = click_and_wait(self.emulator, click, self.options.run_timeout)
             cpu = meter.stop()
-        return RunSample(
-            assets=self.assets,
-            seconds=watch.seconds,
-            prelabeled=watch.prelabeled,
-            duplicate_objects=watch.duplicate_objects,
-            import_calls=watch.calls.imports,
-            hub_calls=watch.calls.hub,
-            throttled=watch.calls.throttled,
-            downloads=watch.calls.downloads,
-            sqs_calls=0,
-            peak_rss_mb=rss.peak_mb(),
-            first_label_s=watch.first_label_seconds,
-            cpu=cpu,
-            phases=watch.phases(),
-        )
+        return watch.sample(self.assets, rss.peak_mb(), cpu, sqs_calls=0)
 
     def all_processes(self) -> list[subprocess.Popen[bytes]]:
         return [self.process] if self.process is not None else []

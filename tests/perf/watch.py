@@ -12,6 +12,8 @@ from infra import demo_data
 from infra.emulator.control import EmulatorControl
 
 from .calls import AngoCalls, ango_calls
+from .cpu import CpuUse
+from .results import RunSample
 
 # The run's times come from the emulator's own clock, so a slower poll loses no precision; each
 # poll costs the emulator ~0.6 ms of CPU, which a CPU-bound run would otherwise share.
@@ -51,6 +53,24 @@ class RunWatch:
     @property
     def first_label_seconds(self) -> float | None:
         return None if self.first_import_at is None else self.first_import_at - self.started_at
+
+    def sample(self, assets: int, peak_rss_mb: float, cpu: CpuUse, **more: Any) -> RunSample:
+        """This run as one row of the table; `more` adds what only the caller knows (SQS calls...)."""
+        return RunSample(
+            assets=assets,
+            seconds=self.seconds,
+            prelabeled=self.prelabeled,
+            duplicate_objects=self.duplicate_objects,
+            import_calls=self.calls.imports,
+            hub_calls=self.calls.hub,
+            throttled=self.calls.throttled,
+            downloads=self.calls.downloads,
+            peak_rss_mb=peak_rss_mb,
+            first_label_s=self.first_label_seconds,
+            cpu=cpu,
+            phases=self.phases(),
+            **more,
+        )
 
     @property
     def failed_assets(self) -> int | None:
