@@ -25,7 +25,7 @@ import base64
 from typing import Any
 
 from handler.contract.aws import AwsClients
-from handler.contract.ledger_steering import SteeringRecords
+from handler.contract.ledger_steering import PREFIX, SteeringRecords
 from handler.contract.records import (
     FinalRecord,
     ImportRecord,
@@ -37,7 +37,6 @@ from handler.contract.records import (
 from handler.contract.s3_store import S3Store, VersionConflict
 from handler.contract.settings import Settings
 
-PREFIX = "runs/"
 ACTIVE_PREFIX = f"{PREFIX}_active/"  # 4 parts deep: never taken for a run's own records
 
 
