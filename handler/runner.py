@@ -12,7 +12,7 @@ from handler.contract.records import RunRecord
 from handler.contract.retry import HubBusyError
 from handler.deps import Deps
 from handler.inference import infer_job
-from handler.planner import plan_run
+from handler.planning.planner import plan_run
 
 logger = logging.getLogger(__name__)
 HUB_BUSY_DELAY_SECONDS = 60

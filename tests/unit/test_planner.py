@@ -16,7 +16,7 @@ from handler.contract.messages import MAX_MESSAGE_BYTES, AssetRef, InferJob, Pla
 from handler.contract.records import ClassTarget, PlanCursor, RunPlan, RunRecord
 from handler.contract.settings import Settings
 from handler.deps import Deps
-from handler.planner import plan_run
+from handler.planning.planner import plan_run
 
 pytestmark = pytest.mark.unit
 

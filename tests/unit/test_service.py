@@ -27,7 +27,7 @@ Listener(settings, AwsClients(sqs=Fake(), s3=Fake(), kms=Fake()))
 print(" ".join(sorted(m for m in sys.modules if m.startswith(("handler", "listener", "cv2", "infra")))))
 """
 
-RUNNER = {"handler.deps", "handler.runner", "handler.inference", "handler.assets", "handler.planner"}
+RUNNER = {"handler.deps", "handler.runner", "handler.inference", "handler.assets", "handler.planning.planner"}
 MODELS = {"handler.models.haar", "handler.models.fixed_latency"}
 
 

@@ -1,5 +1,5 @@
 """One page of listed assets, sorted against the tasks listing: ready for a job, skipped (task not
-To Do, already pre-labeled) or failed (no data URL), each with its reason (see handler/planner.py)."""
+To Do, already pre-labeled) or failed (no data URL), each with its reason (see planner.py)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Planning streams: each page of assets is looked up on Hub's tasks listing (status, pre-label mark,
 and which externalIds other assets share) and whatever is ready fills jobs, which leave at once; the
 first job leaves after the first page. Which page comes next, in a listing that moves while assets
-are uploaded, is handler/listing_walk.py's to say. A cursor in the ledger, saved after every page,
+are uploaded, is handler/planning/listing_walk.py's to say. A cursor in the ledger, saved after every page,
 lets a plan job that was killed (or whose time slice ran out) go on from its last page. Assets that
 need no job (task not To Do, already pre-labeled, no data URL) are counted here and reported with
 the plan.
@@ -27,8 +27,8 @@ from handler.contract.records import (
     RunRecord,
 )
 from handler.deps import Deps
-from handler.listing_walk import ListingStep, page_to_read, step
-from handler.plan_page import PageOutcome, PageTasks
+from handler.planning.listing_walk import ListingStep, page_to_read, step
+from handler.planning.plan_page import PageOutcome, PageTasks
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Planning a run: listing the selected assets and queueing them as work jobs."""
