@@ -16,6 +16,7 @@ from imerit_ango.models.task_filter import StringFilter, TaskFilter
 from handler.contract.chunks import chunked
 from handler.contract.hub_http import AngoError, SdkWithPolicy, pooled_session
 from handler.contract.hub_pacing import HubPacer, PacerBook
+from handler.contract.hub_shapes import HubShapeError, listed_items, read_task, seen, text_of, total_of
 from handler.contract.messages import AssetRef
 from handler.contract.retry import RetryPolicy, call_with_retries
 from handler.contract.settings import Settings
@@ -27,7 +28,13 @@ PAGE_LIMIT = 100  # Hub's maximum page size for list endpoints, and for a filter
 @dataclass(frozen=True)
 class AssetPage:
     assets: list[dict[str, Any]]  # as Hub lists them: `_id`, `externalId`, `data`, `batches`, ...
-    total: int
+    total: int | None  # None: Hub left it out of a full page (read on until a short one)
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    tasks: list[dict[str, Any]]  # as Hub lists them: `_id`, `asset` {`_id`, `externalId`, `data`}, ...
+    total: int | None
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,11 @@ class AngoClient:
 
     def get_project(self, project_id: str) -> dict[str, Any]:
         response = self._call(lambda: self._sdk.get_project(project_id), "get project")
-        return dict(response["data"]["project"])
+        data = response.get("data") if isinstance(response, dict) else None
+        project = data.get("project") if isinstance(data, dict) else None
+        if not isinstance(project, dict):
+            raise HubShapeError(f"a project answer without data.project: {seen(response)}")
+        return dict(project)
 
     def asset_page(self, project_id: str, page: int, batch: str | None) -> AssetPage:
         """One page of the project's assets (of one batch, if given); Hub's `batches` filter means
@@ -67,7 +78,28 @@ class AngoClient:
             partial(self._sdk.get_assets, project_id, page=page, limit=PAGE_LIMIT, filters=filters),
             f"list assets page {page}",
         )
-        return AssetPage(assets=list(response["data"]["assets"]), total=int(response["data"]["total"]))
+        data, assets = listed_items(response, "assets")
+        return AssetPage(
+            assets=assets, total=total_of(data, (page - 1) * PAGE_LIMIT, len(assets), PAGE_LIMIT)
+        )
+
+    def task_page(self, project_id: str, page: int, batches: Sequence[str]) -> TaskPage:
+        """One page of the project's tasks (of any of `batches`, if given), newest first: each
+        carries its asset's id, externalId and data URL beside its status and pre-label mark."""
+        task_filter = TaskFilter(batches=list(batches)) if batches else TaskFilter()
+        response = self._call(
+            partial(
+                self._sdk.get_tasks,
+                project_id,
+                page=page,
+                limit=PAGE_LIMIT,
+                include_answer=False,
+                task_filter=task_filter,
+            ),
+            f"list tasks page {page}",
+        )
+        data, tasks = listed_items(response, "tasks")
+        return TaskPage(tasks=tasks, total=total_of(data, (page - 1) * PAGE_LIMIT, len(tasks), PAGE_LIMIT))
 
     def task_states(self, project_id: str, external_ids: Sequence[str]) -> list[TaskState]:
         """The tasks of every asset in the project that has one of `external_ids`: their status
@@ -76,13 +108,14 @@ class AngoClient:
         for some in chunked(sorted(set(external_ids)), PAGE_LIMIT):
             task_filter = TaskFilter(external_id=StringFilter(in_list=some))
             for task in self._tasks(project_id, task_filter, include_answer=False):
+                listed = read_task(task)
                 states.append(
                     TaskState(
-                        asset_id=_asset_id_of(task),
-                        external_id=str(task.get("externalId", "")),
-                        status=str(task.get("status", "")),
-                        prelabeled=bool(task.get("isPreLabeled")),
-                        batches=tuple(str(b) for b in task.get("batches") or ()),
+                        asset_id=listed.asset_id,
+                        external_id=listed.external_id,
+                        status=listed.status,
+                        prelabeled=listed.prelabeled,
+                        batches=listed.batches,
                     )
                 )
         return states
@@ -110,10 +143,10 @@ class AngoClient:
         for some in chunked(external_ids, PAGE_LIMIT):
             task_filter = TaskFilter(external_id=StringFilter(in_list=some))
             for task in self._tasks(project_id, task_filter, include_answer=True):
-                asset_id = _asset_id_of(task)
+                asset_id = read_task(task).asset_id
                 if asset_id in wanted:
                     tools = (task.get("answer") or {}).get("tools") or []
-                    found[asset_id].update(str(tool.get("objectId")) for tool in tools)
+                    found[asset_id].update(text_of(tool.get("objectId")) for tool in tools)
         return found
 
     def _tasks(
@@ -132,21 +165,16 @@ class AngoClient:
                 ),
                 f"list tasks page {page}",
             )
-            tasks = response["data"]["tasks"]
+            data, tasks = listed_items(response, "tasks")
             yield from tasks
             seen += len(tasks)
-            if not tasks or seen >= int(response["data"]["total"]):
+            total = total_of(data, seen - len(tasks), len(tasks), PAGE_LIMIT)
+            if not tasks or (total is not None and seen >= total):
                 return
             page += 1
 
     def _call(self, fn: Any, what: str) -> Any:
         return call_with_retries(fn, what, self._retry)
-
-
-def _asset_id_of(task: dict[str, Any]) -> str:
-    # Hub's documented task samples carry the asset as an object (`asset._id`).
-    asset = task.get("asset")
-    return str(asset.get("_id", "")) if isinstance(asset, dict) else ""
 
 
 def client_factory(settings: Settings, pool_size: int = 16) -> Callable[[str], AngoClient]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -66,10 +66,14 @@ class ListingPosition(_Record):
 
 
 class PlanCursor(_Record):
-    """Where listing stands: the position in the listing of the selection's `selection`-th batch,
-    what was queued so far, the last page's asset ids (an asset deleted meanwhile makes the
-    listing show a listed one again), and assets listed but not yet filling a job."""
+    """Where listing stands: which listing (`source`: the tasks listing, or the assets listing
+    for a Hub whose tasks lack their asset's data URL; None until the first page is read), the
+    position in it (for the assets listing, in that of the selection's `selection`-th batch), what
+    was queued so far, the last page's asset ids (an asset deleted meanwhile makes the listing show
+    a listed one again, and a consensus project lists several tasks of one asset side by side), and
+    assets listed but not yet filling a job."""
 
+    source: Literal["tasks", "assets"] | None = None
     selection: int = 0
     position: ListingPosition = Field(default_factory=ListingPosition)
     next_job: int = 0
@@ -89,6 +93,9 @@ class PlanCursor(_Record):
         if isinstance(data, dict) and "page" in data:
             data = dict(data)
             data["position"] = {"next_index": (int(data.pop("page")) - 1) * 100}
+        if isinstance(data, dict) and "source" not in data and "position" in data:
+            # Saved by a handler that planned from the assets listing only: go on in that one.
+            data = {**data, "source": "assets"}
         return data
 
 

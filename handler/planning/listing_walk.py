@@ -34,17 +34,26 @@ class ListingStep:
     done: bool  # every asset of the listing was listed
 
 
-def step(position: ListingPosition, page: int, total: int, count: int) -> ListingStep:
-    """Read page `page`, whose answer held `count` assets of `total`: which of them are new."""
-    growth = 0 if position.total is None else total - position.total
-    wanted = max(0, position.next_index + growth)  # where the next asset not yet listed is now
+def step(position: ListingPosition, page: int, total: int | None, count: int) -> ListingStep:
+    """Read page `page`, whose answer held `count` assets of `total`: which of them are new. A
+    `total` Hub left out of a full page (None) says only that more may follow: the walk then
+    assumes no growth, and keeps no total to measure the next answer's growth against."""
     first = (page - 1) * PAGE_LIMIT
-    moved = ListingPosition(next_index=wanted, total=total, growth=growth)
+    if total is None and count < PAGE_LIMIT:  # a short page is the last: it ends the listing
+        total = first + count
+    if total is None:
+        known, total = None, first + count + 1
+        growth = 0
+    else:
+        known = total
+        growth = 0 if position.total is None else total - position.total
+    wanted = max(0, position.next_index + growth)  # where the next asset not yet listed is now
+    moved = ListingPosition(next_index=wanted, total=known, growth=growth)
     if wanted >= total:
         return ListingStep(start=count, position=moved, done=True)
     if not first <= wanted < first + count:  # the listing moved off this page: read again
         # ...unless this was the right page by its own answer, and Hub had nothing there.
         nothing_there = count == 0 and wanted // PAGE_LIMIT + 1 == page
         return ListingStep(start=count, position=moved, done=nothing_there)
-    after = ListingPosition(next_index=first + count, total=total, growth=growth)
+    after = ListingPosition(next_index=first + count, total=known, growth=growth)
     return ListingStep(start=wanted - first, position=after, done=first + count >= total)

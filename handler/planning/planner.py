@@ -1,12 +1,12 @@
 """The first job of a run: list the selected assets page by page and queue them as work jobs.
 
-Planning streams: each page of assets is looked up on Hub's tasks listing (status, pre-label mark,
-and which externalIds other assets share) and whatever is ready fills jobs, which leave at once; the
-first job leaves after the first page. Which page comes next, in a listing that moves while assets
-are uploaded, is handler/planning/listing_walk.py's to say. A cursor in the ledger, saved after every page,
-lets a plan job that was killed (or whose time slice ran out) go on from its last page. Assets that
-need no job (task not To Do, already pre-labeled, no data URL) are counted here and reported with
-the plan.
+Planning streams: each page of Hub's tasks listing (one call per 100 assets; listings.py says which
+listing and why) is sorted, and whatever is ready fills jobs, which leave at once; the first job
+leaves after the first page. Which page comes next, in a listing that moves while assets are
+uploaded, is listing_walk.py's to say. A cursor in the ledger, saved after every page, lets a plan
+job that was killed (or whose time slice ran out) go on from its last page. Assets that need no job
+(media the model does not read, task not To Do, already pre-labeled, no data URL) are counted here
+and reported with the plan.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from handler.contract.ango import AngoClient
 from handler.contract.chunks import job_chunks
 from handler.contract.hub_http import AngoError
+from handler.contract.hub_shapes import HubShapeError
 from handler.contract.messages import AssetRef, InferJob, PlanJob, RunFailed
 from handler.contract.records import (
     MAX_FAILURES_IN_STATUS,
@@ -27,8 +28,10 @@ from handler.contract.records import (
     RunRecord,
 )
 from handler.deps import Deps
+from handler.media.kinds import IMAGE_MODEL_READS
 from handler.planning.listing_walk import ListingStep, page_to_read, step
-from handler.planning.plan_page import PageOutcome, PageTasks
+from handler.planning.listings import ASSETS, TASKS, AssetListing, ListedAsset, Listing, TaskListing
+from handler.planning.plan_page import PageOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,13 @@ def plan_run(job: PlanJob, run: RunRecord, deps: Deps) -> RunPlan | None:
             )
             deps.status.send(RunFailed(run_id=run.run_id, reason=reason[:500]))
             return None
+        except HubShapeError as exc:
+            # A shape no reader takes: fail once, loudly, with what was seen, rather than count
+            # every asset as "status unknown".
+            logger.error("run %s: cannot read Hub's listing: %s", run.run_id, exc)
+            reason = f"Could not read Ango Hub's listing of the project: {exc}"
+            deps.status.send(RunFailed(run_id=run.run_id, reason=reason[:500]))
+            return None
         if plan is None:  # the time slice ran out: a fresh message goes on from the cursor
             deps.jobs.send(PlanJob(run_id=run.run_id))
             return None
@@ -59,9 +69,22 @@ class _Planner:
     def __init__(self, run: RunRecord, deps: Deps, client: AngoClient) -> None:
         self._run, self._deps, self._client = run, deps, client
         self._config = run.config
-        self._selections: list[str | None] = list(run.batches) or [None]
         self._cursor = deps.ledger.load_plan_cursor(run.run_id) or PlanCursor()
         self._deadline = time.monotonic() + deps.settings.plan_slice_seconds
+
+    @property
+    def _selections(self) -> list[str | None]:
+        """What is listed in turn: the tasks listing takes every batch at once; the assets
+        listing one batch at a time."""
+        if self._cursor.source == ASSETS:
+            return list(self._run.batches) or [None]
+        return [None]
+
+    def _listing(self) -> Listing:
+        project_id, client = self._run.project_id, self._client
+        if self._cursor.source == ASSETS:
+            return AssetListing(client, project_id, self._selections[self._cursor.selection])
+        return TaskListing(client, project_id, self._run.batches)
 
     def resume(self) -> RunPlan | None:
         """The finished plan, or None when the time slice ran out first. A cancelled run stops
@@ -81,9 +104,13 @@ class _Planner:
         return self._finish()
 
     def _next_page(self) -> None:
-        cursor, batch = self._cursor, self._selections[self._cursor.selection]
+        cursor = self._cursor
         number = page_to_read(cursor.position)
-        page = self._client.asset_page(self._run.project_id, number, batch)
+        page = self._listing().read(number)
+        if cursor.source is None:
+            if not self._choose_source(page.carries_data):
+                return
+            cursor = self._cursor
         walked = step(cursor.position, number, page.total, len(page.assets))
         update = self._sort(page.assets[walked.start :])
         # The first job leaves after the first page: the first pre-labels should not wait for more.
@@ -93,10 +120,24 @@ class _Planner:
         self._deps.jobs.send_many(jobs)
         next_job = cursor.next_job + len(jobs)
         place = self._place_after(walked, update, page.assets)
-        self._save(update.cursor(next_job=next_job, pending=pending, **place))
+        self._save(update.cursor(source=cursor.source, next_job=next_job, pending=pending, **place))
+
+    def _choose_source(self, tasks_carry_data: bool) -> bool:
+        """Fix the listing on the first page read; False when that page is to be read again from
+        the assets listing, because the tasks do not say where their assets' files are."""
+        if tasks_carry_data:
+            self._save(self._cursor.model_copy(update={"source": TASKS}))
+            return True
+        logger.warning(
+            "run %s: Hub's tasks listing gives no data URL for its assets; planning from the "
+            "assets listing instead (two Hub calls per 100 assets instead of one)",
+            self._run.run_id,
+        )
+        self._save(self._cursor.model_copy(update={"source": ASSETS}))
+        return False
 
     def _place_after(
-        self, walked: ListingStep, update: PageOutcome, listed: list[dict[str, Any]]
+        self, walked: ListingStep, update: PageOutcome, listed: list[ListedAsset]
     ) -> dict[str, Any]:
         """The cursor's place after a page: the walk's position and the page's asset ids, or the
         next selection once this one is listed (or a trial has its assets)."""
@@ -106,25 +147,26 @@ class _Planner:
             return {"selection": self._cursor.selection + 1, "position": ListingPosition(), "recent_ids": ()}
         # A page read again with none of it taken keeps the ids of the last page that was.
         taken = walked.start < len(listed)
-        recent_ids = tuple(_text(a.get("_id")) for a in listed) if taken else self._cursor.recent_ids
+        recent_ids = tuple(a.asset_id for a in listed) if taken else self._cursor.recent_ids
         return {"selection": self._cursor.selection, "position": walked.position, "recent_ids": recent_ids}
 
-    def _sort(self, assets: list[dict[str, Any]]) -> PageOutcome:
-        """The page's assets not seen before, sorted: ready, skipped or failed."""
+    def _sort(self, assets: list[ListedAsset]) -> PageOutcome:
+        """The page's assets not seen before, sorted: ready, skipped or failed. An asset seen
+        before is one a deletion pushed back into view, or one whose other (consensus) task was
+        taken: each asset is taken once."""
         cursor = self._cursor
-        recent = set(cursor.recent_ids)
-        fresh = [a for a in assets if _text(a.get("_id")) not in recent]
-        external_ids = [_text(a.get("externalId")) for a in fresh if _text(a.get("externalId"))]
-        tasks = PageTasks(self._client.task_states(self._run.project_id, external_ids))
-        # Hub's batch filter means "in all of these"; a run over several batches means "in any":
-        # each batch is listed in turn, and an asset of an earlier one was taken there.
+        seen = set(cursor.recent_ids)
+        # Several batches through the assets listing: each is listed in turn (its filter means
+        # "in all of these"), and an asset of an earlier one was taken there.
         earlier = {b for b in self._selections[: cursor.selection] if b}
-        update = PageOutcome(cursor, MAX_FAILURES_IN_STATUS)
-        for asset in fresh:
+        update = PageOutcome(cursor, MAX_FAILURES_IN_STATUS, IMAGE_MODEL_READS)
+        for asset in assets:
             if self._sampled(update):
                 break
-            if not earlier & tasks.batches_of(asset):
-                update.add(asset, tasks, self._config.existing)
+            if asset.asset_id in seen or earlier & asset.batches:
+                continue
+            seen.add(asset.asset_id)
+            update.add(asset, self._config.existing)
         return update
 
     def _sampled(self, update: PageOutcome) -> bool:
@@ -161,7 +203,3 @@ class _Planner:
     def _save(self, cursor: PlanCursor) -> None:
         self._deps.ledger.save_plan_cursor(self._run.run_id, cursor)
         self._cursor = cursor
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""

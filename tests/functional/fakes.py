@@ -19,7 +19,7 @@ import numpy as np
 from botocore.exceptions import ClientError
 
 from handler.assets import AssetError, decode_image
-from handler.contract.ango import PAGE_LIMIT, AssetPage, TaskState
+from handler.contract.ango import PAGE_LIMIT, AssetPage, TaskPage, TaskState
 from handler.contract.hub_http import AngoError
 from handler.contract.messages import AssetRef
 from handler.contract.model import Image
@@ -194,6 +194,21 @@ class FakeHub:
             for a in shown
         ]
         return AssetPage(assets=listed, total=len(chosen))
+
+    def task_page(self, project_id: str, page: int, batches: tuple[str, ...]) -> TaskPage:
+        # Newest first; `batches` means "in any of them" (the tasks filter's `$in`).
+        chosen = [a for a in reversed(self.assets) if not batches or set(batches) & set(a.batches)]
+        shown = chosen[(page - 1) * PAGE_LIMIT : page * PAGE_LIMIT]
+        tasks = [
+            {
+                "_id": f"task-{a.asset_id}",
+                "asset": {"_id": a.asset_id, "externalId": a.external_id, "data": a.url},
+                "status": a.status,
+                "isPreLabeled": bool(a.objects),
+            }
+            for a in shown
+        ]
+        return TaskPage(tasks=tasks, total=len(chosen))
 
     def task_states(self, project_id: str, external_ids: list[str]) -> list[TaskState]:
         wanted = set(external_ids)

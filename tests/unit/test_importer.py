@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from handler.contract.ango import _asset_id_of
 from handler.contract.hub_http import AngoError
 from handler.contract.messages import AssetRef
 from handler.contract.records import ImportRecord
@@ -137,8 +136,3 @@ def test_a_refused_retry_still_counts_what_an_earlier_attempt_landed() -> None:
     assert (tally.labeled, tally.objects) == (1, 1)
     assert [failure.external_id for failure in tally.failures] == ["b.jpg"]
     assert journal.done() == {"a": 1} and not journal.in_doubt()
-
-
-def test_a_tasks_asset_is_read_as_hub_documents_it() -> None:
-    assert _asset_id_of({"asset": {"_id": "a1", "externalId": "x"}}) == "a1"
-    assert _asset_id_of({"asset": "a1"}) == ""  # not a shape Hub documents: matches no asset

@@ -10,9 +10,17 @@ from typing import Any
 
 import pytest
 
-from handler.contract.ango import PAGE_LIMIT, AssetPage, TaskState
+from handler.contract.ango import PAGE_LIMIT, AssetPage, TaskPage, TaskState
 from handler.contract.chunks import job_chunks
-from handler.contract.messages import MAX_MESSAGE_BYTES, AssetRef, InferJob, PlanJob, RunPlanned, dump_message
+from handler.contract.messages import (
+    MAX_MESSAGE_BYTES,
+    AssetRef,
+    InferJob,
+    PlanJob,
+    RunFailed,
+    RunPlanned,
+    dump_message,
+)
 from handler.contract.records import ClassTarget, PlanCursor, RunPlan, RunRecord
 from handler.contract.settings import Settings
 from handler.deps import Deps
@@ -21,11 +29,13 @@ from handler.planning.planner import plan_run
 pytestmark = pytest.mark.unit
 
 
-def asset(n: int, batches=(), status="TODO", prelabeled=False, external_id=None, data=True) -> dict[str, Any]:
+def asset(
+    n: int, batches=(), status="TODO", prelabeled=False, external_id=None, data=True, suffix=".jpg"
+) -> dict[str, Any]:
     return {
         "_id": f"a{n}",
-        "externalId": external_id or f"img{n}.jpg",
-        "data": f"https://files/{n}.jpg" if data else None,
+        "externalId": external_id or f"img{n}{suffix}",
+        "data": f"https://files/{n}{suffix}" if data else None,
         "batches": list(batches),
         "status": status,
         "isPreLabeled": prelabeled,
@@ -33,14 +43,43 @@ def asset(n: int, batches=(), status="TODO", prelabeled=False, external_id=None,
 
 
 class FakeHub:
+    """Both listings over the same assets, newest first as given. `task_asset` is the form of a
+    task's `asset`: an object with `_id`, `externalId` and `data` (Hub's documented sample), or a
+    bare id (a plausible other form, which sends planning to the assets listing)."""
+
+    task_asset = "object"  # the autouse fixture below runs every test in both forms
+
     def __init__(self, assets: list[dict[str, Any]], fail_on_page: int | None = None) -> None:
         self.assets, self.fail_on_page = assets, fail_on_page
-        self.pages_read: list[tuple[str | None, int]] = []
+        self.pages_read: list[tuple[str | None, int]] = []  # of the listing planning reads
+        self.task_pages_read = 0
+        self.before_read: Callable[[int], None] = lambda reads_so_far: None
 
-    def asset_page(self, project_id: str, page: int, batch: str | None) -> AssetPage:
+    def _read(self, page: int, batch: str | None) -> None:
         if page == self.fail_on_page:
             raise KeyboardInterrupt("killed mid-listing")  # not an error the planner handles
+        self.before_read(len(self.pages_read))
         self.pages_read.append((batch, page))
+
+    def task_page(self, project_id: str, page: int, batches: tuple[str, ...]) -> TaskPage:
+        self.task_pages_read += 1
+        if self.task_asset == "object":
+            self._read(page, ",".join(batches) or None)
+        chosen = [a for a in self.assets if not batches or set(batches) & set(a["batches"])]
+        start = (page - 1) * PAGE_LIMIT
+        return TaskPage(tasks=[self._task(a) for a in chosen[start : start + PAGE_LIMIT]], total=len(chosen))
+
+    def _task(self, a: dict[str, Any]) -> dict[str, Any]:
+        asset = {"_id": a["_id"], "externalId": a["externalId"], "data": a["data"]}
+        return {
+            "_id": "t-" + a["_id"],
+            "asset": asset if self.task_asset == "object" else a["_id"],
+            "status": a["status"],
+            "isPreLabeled": a["isPreLabeled"],
+        }
+
+    def asset_page(self, project_id: str, page: int, batch: str | None) -> AssetPage:
+        self._read(page, batch)
         chosen = [a for a in self.assets if batch is None or batch in a["batches"]]
         start = (page - 1) * PAGE_LIMIT
         shown = [{k: a[k] for k in ("_id", "externalId", "data", "batches")} for a in chosen]
@@ -53,6 +92,12 @@ class FakeHub:
             for a in self.assets
             if a["externalId"] in external_ids
         ]
+
+
+@pytest.fixture(autouse=True, params=["object", "id"])
+def task_asset(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setattr(FakeHub, "task_asset", request.param)
+    return str(request.param)
 
 
 class MemoryLedger:
@@ -162,14 +207,18 @@ def test_assets_already_prelabeled_are_skipped_unless_asked(existing: str, queue
     assert event.skipped == ({"already pre-labeled": 1} if existing == "skip" else {})
 
 
-def test_an_external_id_shared_anywhere_in_the_project_is_addressed_by_url():
+def test_an_external_id_shared_anywhere_in_the_project_is_addressed_by_url(task_asset: str):
+    """From the tasks listing every asset is addressed by its URL (which externalIds are shared
+    would cost a lookup per page); from the assets listing, whose lookup spans the project, those
+    whose externalId another asset shares."""
     hub = FakeHub(
         [asset(1, ["X"], external_id="dup.jpg"), asset(2, ["W"], external_id="dup.jpg"), asset(3, ["X"])]
     )
     with planning(hub) as deps:
         plan_run(PlanJob(run_id="run1"), run_record(batches=["X"]), deps)
         jobs, _ = planned(deps)
-    assert {a.asset_id: a.address_by_url for job in jobs for a in job.assets} == {"a1": True, "a3": False}
+    by_url = {a.asset_id: a.address_by_url for job in jobs for a in job.assets}
+    assert by_url == {"a1": True, "a3": task_asset == "object"}
 
 
 def test_an_asset_without_a_data_url_fails_alone():
@@ -266,13 +315,7 @@ def test_a_cancelled_run_stops_listing_and_its_plan_says_so():
 
 def before_each_read(hub: FakeHub, change: Callable[[int], None]) -> None:
     """`change(reads so far)` runs before each listing call answers: Hub changing while a run lists."""
-    read = hub.asset_page
-
-    def listing(project_id: str, page: int, batch: str | None) -> AssetPage:
-        change(len(hub.pages_read))
-        return read(project_id, page, batch)
-
-    hub.asset_page = listing  # type: ignore[method-assign]
+    hub.before_read = change
 
 
 def uploading(hub: FakeHub, per_read: list[int]) -> list[str]:
@@ -325,25 +368,33 @@ def test_an_asset_deleted_while_listing_shows_no_other_twice_and_hides_none():
     assert set(ids) == {f"a{n}" for n in range(300)} - {"a250"}
 
 
-def test_a_later_batch_of_several_pages_is_listed_whole_and_alone():
+def test_a_later_batch_of_several_pages_is_listed_whole_and_alone(task_asset: str):
+    """The assets listing takes one batch at a time; the tasks listing all of them at once."""
     hub = FakeHub([asset(n, ["X"]) for n in range(150)] + [asset(1000 + n, ["Y"]) for n in range(250)])
     with planning(hub) as deps:
         plan_run(PlanJob(run_id="run1"), run_record(batches=["X", "Y"]), deps)
         jobs, event = planned(deps)
     expected = [f"a{n}" for n in range(150)] + [f"a{1000 + n}" for n in range(250)]
     assert sorted(asset_ids(jobs)) == sorted(expected) and event.total_assets == 400
-    assert hub.pages_read == [("X", 1), ("X", 2), ("Y", 1), ("Y", 2), ("Y", 3)]
+    if task_asset == "object":
+        assert hub.pages_read == [("X,Y", 1), ("X,Y", 2), ("X,Y", 3), ("X,Y", 4)]
+    else:
+        assert hub.pages_read == [("X", 1), ("X", 2), ("Y", 1), ("Y", 2), ("Y", 3)]
 
 
 def test_a_listing_whose_total_overstates_ends_at_its_last_asset():
     hub = FakeHub([asset(n) for n in range(200)])
-    read = hub.asset_page
+    read_assets, read_tasks = hub.asset_page, hub.task_page
 
-    def overstating(project_id: str, page: int, batch: str | None) -> AssetPage:
-        answer = read(project_id, page, batch)
-        return AssetPage(assets=answer.assets, total=answer.total + 50)
+    def overstating_assets(project_id: str, page: int, batch: str | None) -> AssetPage:
+        answer = read_assets(project_id, page, batch)
+        return AssetPage(assets=answer.assets, total=(answer.total or 0) + 50)
 
-    hub.asset_page = overstating  # type: ignore[method-assign]
+    def overstating_tasks(project_id: str, page: int, batches: tuple[str, ...]) -> TaskPage:
+        answer = read_tasks(project_id, page, batches)
+        return TaskPage(tasks=answer.tasks, total=(answer.total or 0) + 50)
+
+    hub.asset_page, hub.task_page = overstating_assets, overstating_tasks  # type: ignore[method-assign]
     with planning(hub) as deps:
         plan_run(PlanJob(run_id="run1"), run_record(), deps)
         jobs, event = planned(deps)
@@ -363,3 +414,107 @@ def test_a_cursor_saved_by_the_page_counting_planner_goes_on_from_its_page():
         jobs, event = planned(deps)
     assert hub.pages_read == [(None, 3), (None, 4), (None, 5)]
     assert asset_ids(jobs) == [f"a{n}" for n in range(200, 450)] and event.total_assets == 450
+
+
+def test_media_the_model_does_not_read_is_skipped_by_kind_and_an_unknown_extension_goes_to_the_download():
+    kinds = [".jpg", ".mp4", ".txt", ".pdf", ".PNG", ".webm", ".dcm", ".wav", "", ".jpeg?v=2"]
+    hub = FakeHub([asset(n, suffix=suffix) for n, suffix in enumerate(kinds)])
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        jobs, event = planned(deps)
+    assert asset_ids(jobs) == ["a0", "a4", "a8", "a9"]  # .jpg, .PNG, no extension, .jpeg with a query
+    assert event.skipped == {"video": 2, "text": 1, "document": 1, "medical": 1, "audio": 1}
+    assert event.total_assets == 10
+
+
+def test_a_consensus_project_lists_each_asset_once_whatever_its_tasks(task_asset: str):
+    """Consensus projects have several tasks per asset, created together and so listed together."""
+    assets = [asset(n) for n in range(150)]
+    hub = FakeHub([a for a in assets for _ in range(3)])  # three tasks of each asset, side by side
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        jobs, event = planned(deps)
+    assert asset_ids(jobs) == [f"a{n}" for n in range(150)]
+    assert event.total_assets == 150 and event.skipped == {}
+
+
+def tasks_answered(hub: FakeHub, change: Callable[[list[dict[str, Any]], int], TaskPage]) -> None:
+    read = hub.task_page
+
+    def answer(project_id: str, page: int, batches: tuple[str, ...]) -> TaskPage:
+        return change(read(project_id, page, batches).tasks, page)
+
+    hub.task_page = answer  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("full_pages_too", [False, True])
+@pytest.mark.parametrize("task_asset", ["object"], indirect=True)
+def test_a_listing_without_total_reads_on_until_a_short_page(full_pages_too: bool):
+    hub = FakeHub([asset(n) for n in range(250)])
+
+    def without_total(tasks: list[dict[str, Any]], page: int) -> TaskPage:
+        short = len(tasks) < PAGE_LIMIT
+        return TaskPage(tasks=tasks, total=None if short or full_pages_too else 250)
+
+    tasks_answered(hub, without_total)
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        jobs, event = planned(deps)
+    assert asset_ids(jobs) == [f"a{n}" for n in range(250)] and event.total_assets == 250
+
+
+@pytest.mark.parametrize("task_asset", ["object"], indirect=True)
+def test_ids_as_numbers_and_a_status_in_another_case_are_read_as_hub_means_them():
+    hub = FakeHub([asset(1), asset(2), asset(3)])
+
+    def other_forms(tasks: list[dict[str, Any]], page: int) -> TaskPage:
+        numbered = [
+            {
+                **t,
+                "_id": 900 + n,
+                "status": ["Todo", "To Do", "Completed"][n],
+                "asset": {**t["asset"], "_id": n},
+            }
+            for n, t in enumerate(tasks)
+        ]
+        return TaskPage(tasks=numbered, total=3)
+
+    tasks_answered(hub, other_forms)
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        jobs, event = planned(deps)
+    assert asset_ids(jobs) == ["0", "1"] and event.skipped == {"status COMPLETED": 1}
+
+
+@pytest.mark.parametrize(
+    ("broken", "said"),
+    [
+        (lambda t: {k: v for k, v in t.items() if k != "status"}, "a task without a status"),
+        (lambda t: {**t, "asset": {"name": "x"}}, "a task without an asset id"),
+        (lambda t: "just a string", "a task that is not an object"),
+    ],
+    ids=["no-status", "no-asset-id", "not-an-object"],
+)
+@pytest.mark.parametrize("task_asset", ["object"], indirect=True)
+def test_a_task_shape_no_reader_takes_fails_the_run_once_with_what_was_seen(broken: Any, said: str):
+    hub = FakeHub([asset(n) for n in range(5)])
+    tasks_answered(hub, lambda tasks, page: TaskPage(tasks=[broken(t) for t in tasks], total=5))
+    with planning(hub) as deps:
+        assert plan_run(PlanJob(run_id="run1"), run_record(), deps) is None
+        (failed,) = deps.status.messages  # type: ignore[attr-defined]
+    assert isinstance(failed, RunFailed) and said in failed.reason
+    assert deps.jobs.messages == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("task_asset", ["id"], indirect=True)
+def test_a_tasks_lookup_that_names_no_listed_asset_fails_the_run_instead_of_skipping_all():
+    """From the assets listing: tasks whose asset ids match nothing listed would make every asset
+    "status unknown"; the run fails once, saying what the two answers held."""
+    hub = FakeHub([asset(n) for n in range(5)])
+    hub.task_states = lambda project_id, external_ids: [  # type: ignore[method-assign]
+        TaskState("other-" + e, e, "TODO", False, ()) for e in external_ids
+    ]
+    with planning(hub) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        (failed,) = deps.status.messages  # type: ignore[attr-defined]
+    assert isinstance(failed, RunFailed) and "none for a listed asset" in failed.reason
