@@ -70,7 +70,7 @@ class RunAcceptor:
             if config.action != "run":
                 return self._act(config.action, payload.projectId)
             _check_project_type(project, payload.projectId)
-            targets = resolve_targets(payload.mapped_classes(), project, self.spec)
+            targets = resolve_targets(payload.mapped_classes(self.spec.classes), project, self.spec)
         except (PayloadError, ConfigError, MappingError) as exc:
             raise RunRejected(str(exc)) from None
         run_id = run_id_for(self.plugin_id, payload.session)
@@ -167,11 +167,19 @@ def _clock(epoch: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
 
 
+# ProjectType in imerit-ango (models/enums.py): "ango" is a standard project, whatever media its
+# assets are; these two hold no assets a Batch Model can pre-label through `import_labels`.
+REFUSED_PROJECT_TYPES = {"pct": "point cloud", "iframe": "iframe"}
+
+
 def _check_project_type(project: dict[str, Any], project_id: str) -> None:
-    """The model reads images: a text, video or PDF project is refused with what it is. A project
-    whose type Hub does not say is given the benefit of the doubt."""
+    """A project's `type` is not its media: "ango", a missing or null type, or any value Hub may add
+    later runs, and each asset's media is judged on its own. Only the two kinds known to hold no
+    such assets are refused, naming the type."""
     kind = project.get("type")
-    if isinstance(kind, str) and kind and kind.lower() != "image":
+    name = REFUSED_PROJECT_TYPES.get(kind.lower()) if isinstance(kind, str) else None
+    if name is not None:
         raise MappingError(
-            f"Project {project_id} is a {kind[:40]} project; this plugin pre-labels image projects only."
+            f"Project {project_id} is a {name} project (type {kind!r}); this plugin pre-labels "
+            "the assets of standard Ango projects only."
         )

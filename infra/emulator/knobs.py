@@ -8,6 +8,7 @@ from typing import Any
 
 IMPORT_MODES = ("append", "replace")
 FAULT_GROUPS = ("rest", "files", "import")
+TASK_ASSET_FORMS = ("object", "id")
 
 
 @dataclass
@@ -39,9 +40,14 @@ class Knobs:
     rate_limit_requests: int = 100
     rate_limit_window_s: float = 60.0
     rate_limit_retry_after: bool = False  # whether a limiter 429 says Retry-After (Hub's: unknown)
-    # Before answering each assets listing, this many new assets are uploaded to the project: a team
-    # uploading while a run lists. Hub lists newest first, so every upload shifts the pages.
-    uploads_per_assets_listing: int = 0
+    # Before answering each assets or tasks listing, this many new assets are uploaded to the project:
+    # a team uploading while a run lists. Hub lists newest first, so every upload shifts the pages.
+    uploads_per_listing: int = 0
+    # A task's `asset`: "object" ({_id, externalId, data}, the docs' sample) or "id" (a bare id, a
+    # plausible other form Hub is not documented to send).
+    task_asset_form: str = "object"
+    # Tasks per asset, listed side by side: a consensus project (its count is Hub's consensusCount).
+    consensus_tasks: int = 1
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply `changes` all-or-nothing; raises ValueError naming the first bad knob."""
@@ -65,8 +71,10 @@ class Knobs:
             raise ValueError("timeouts must be > 0")
         if min(self.latency_ms, self.file_latency_ms, self.import_ack_delay_ms) < 0:
             raise ValueError("latencies and delays must be >= 0")
-        if self.uploads_per_assets_listing < 0:
-            raise ValueError("uploads_per_assets_listing must be >= 0")
+        if self.uploads_per_listing < 0 or self.consensus_tasks < 1:
+            raise ValueError("uploads_per_listing must be >= 0, consensus_tasks >= 1")
+        if self.task_asset_form not in TASK_ASSET_FORMS:
+            raise ValueError(f"task_asset_form must be one of {TASK_ASSET_FORMS}")
         if self.signed_url_ttl_s <= 0 or self.rate_limit_window_s <= 0 or self.rate_limit_requests < 1:
             raise ValueError("signed_url_ttl_s and rate_limit_window_s must be > 0, rate_limit_requests >= 1")
 

@@ -74,7 +74,10 @@ class Project:
     category_schema: dict[str, Any]
     batches: list[dict[str, str]]
     stages: list[dict[str, Any]]
-    type: str = "image"  # opaque: "image", "text", "video", "pdf", "llm", ...
+    # ProjectType in the SDK (models/enums.py): "ango" (a standard project, whatever media its assets
+    # are), "pct" (point clouds), "iframe". None: left out of the answer, as in the docs' old "Get
+    # Project" sample.
+    type: str | None = "ango"
     assets: list[Asset] = field(default_factory=list)
     # Wall-clock times (time.time()) of the first and last applied import, for tests and benchmarks.
     first_import_at: float | None = None
@@ -106,7 +109,7 @@ class Project:
             "categorySchema": self.category_schema,
             "batches": [dict(b) for b in self.batches],
             "stages": [dict(s) for s in self.stages],
-            "type": self.type,
+            **({"type": self.type} if self.type is not None else {}),
         }
 
 

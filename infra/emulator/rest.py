@@ -56,7 +56,7 @@ def create_rest_blueprint(state: HubState) -> Blueprint:
         with state.lock:
             project = _user_project(project_id)
             page, limit = parse_paging(request.args)
-            upload_copies(project, state.knobs.uploads_per_assets_listing)
+            upload_copies(project, state.knobs.uploads_per_listing)
             matching = newest_first(select(project, parse_filters(request.args.get("filters"), project)))
             assets = [describe_asset(a, project.id, state.base_url) for a in page_of(matching, page, limit)]
             return success({"assets": assets, "total": len(matching)})
@@ -69,8 +69,13 @@ def create_rest_blueprint(state: HubState) -> Blueprint:
             page, limit = parse_paging(request.args)
             include_answer = parse_include_answer(request.args.get("includeAnswer"))
             conditions = parse_task_filter(request.args.get("filter"), project)
-            matching = newest_first(select_tasks(project, conditions))
-            tasks = [describe_task(a, project.id, include_answer) for a in page_of(matching, page, limit)]
+            upload_copies(project, state.knobs.uploads_per_listing)
+            knobs = state.knobs
+            matching = newest_first(select_tasks(project, conditions, knobs.consensus_tasks))
+            tasks = [
+                describe_task(a, project.id, include_answer, state.base_url, knobs.task_asset_form, n)
+                for a, n in page_of(matching, page, limit)
+            ]
             return success({"tasks": tasks, "total": len(matching)})
 
     @bp.post("/import/labels")

@@ -4,7 +4,7 @@ Shape (every key required unless marked optional):
     {"plugins":  [{"id", "secret", "defaultConfig"?}],
      "users":    [{"userId", "apiKey", "orgId", "projects": [projectId, ...]}],
      "projects": [{"_id", "name", "categorySchema", "batches": [{"_id", "name"}], "stages"?,
-                   "type"? (opaque string, default "image"),
+                   "type"? (an opaque string, or null to leave it out; default "ango"),
                    "assets": [{"_id", "externalId", "batches", "contentType", "width", "height",
                                "content" (bytes) | "contentBase64" (str) (optional with dataMissing),
                                "status"?,
@@ -69,10 +69,10 @@ def _project(spec: dict[str, Any]) -> Project:
         category_schema=dict(spec["categorySchema"]),
         batches=[{"_id": b["_id"], "name": b["name"]} for b in spec.get("batches", [])],
         stages=list(spec.get("stages", [])),
-        type=spec.get("type", "image"),
+        type=spec.get("type", "ango"),
     )
-    if not isinstance(project.type, str) or not project.type:
-        raise ValueError(f"project {project.id}: type must be a non-empty string")
+    if project.type is not None and (not isinstance(project.type, str) or not project.type):
+        raise ValueError(f"project {project.id}: type must be a non-empty string or null")
     project.assets = [_asset(a) for a in spec.get("assets", [])]
     known = project.batch_ids()
     for asset in project.assets:

@@ -1,6 +1,10 @@
 """`GET /v2/project/{id}/tasks` as `SDK.get_tasks` calls it: query checks, the `filter` JSON, task shape.
 
-The emulator has one task per asset. Strict choices where Hub is undocumented: query parameters other
+A task is shaped as in the docs' "Get Tasks of Project" sample: its asset as an object with `_id`,
+`externalId` and `data`, `project` as an id string, and no top-level `externalId` or `batches`
+(the sample has neither). The knob `task_asset_form` = "id" sends the asset as a bare id instead,
+a plausible other form. Each asset has `consensus_tasks` tasks (1 unless a test asks for a consensus
+project), listed side by side. Strict choices where Hub is undocumented: query parameters other
 than `page`, `limit`, `includeAnswer` and `filter` (the SDK's `sort`, `fields` and deprecated `status[eq]`,
 `batches`, `stage`) are 400, as are filter keys other than `externalId` / `batches` / `status`, operators
 other than the few below (only ones the SDK's TaskFilter can send: `$eq` / `$in` on `externalId` and
@@ -83,20 +87,29 @@ def parse_task_filter(raw: str | None, project: Project) -> list[Condition]:
     return conditions
 
 
-def select_tasks(project: Project, conditions: list[Condition]) -> list[Asset]:
-    """Assets whose task matches every condition, in insertion order."""
-    return [a for a in project.assets if all(c.matches(a) for c in conditions)]
+def select_tasks(
+    project: Project, conditions: list[Condition], per_asset: int = 1
+) -> list[tuple[Asset, int]]:
+    """(asset, task number) of each task whose asset matches every condition, in insertion order;
+    an asset's `per_asset` tasks side by side."""
+    return [(a, n) for a in project.assets if all(c.matches(a) for c in conditions) for n in range(per_asset)]
 
 
-def describe_task(asset: Asset, project_id: str, include_answer: bool) -> dict[str, Any]:
+def describe_task(
+    asset: Asset,
+    project_id: str,
+    include_answer: bool,
+    base_url: str,
+    asset_form: str = "object",
+    number: int = 0,
+) -> dict[str, Any]:
+    details = {"_id": asset.id, "externalId": asset.external_id, "data": asset.data_url(base_url, project_id)}
     task: dict[str, Any] = {
-        "_id": asset.task_id,
-        "asset": {"_id": asset.id},  # Hub's documented task samples: the asset as an object
-        "externalId": asset.external_id,
+        "_id": asset.task_id if number == 0 else f"{asset.task_id[:20]}{number:04d}",
+        "asset": details if asset_form == "object" else asset.id,
         "project": project_id,
         "status": asset.status,
         "isPreLabeled": asset.is_prelabeled,
-        "batches": list(asset.batches),
     }
     if include_answer:
         task["answer"] = copy.deepcopy(asset.answer)

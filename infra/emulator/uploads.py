@@ -1,4 +1,4 @@
-"""Assets uploaded while a run lists (knob `uploads_per_assets_listing`): a team that keeps
+"""Assets uploaded while a run lists (knob `uploads_per_listing`): a team that keeps
 uploading to a project. Each new asset is a copy of the project's newest asset that has a file
 (same picture and batches) with an id and an externalId of its own, its file in public storage,
 and a fresh To-Do task. Hub lists newest first, so every upload moves every asset one place further

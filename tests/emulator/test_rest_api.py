@@ -77,7 +77,7 @@ def test_listings_are_newest_first_and_uploads_push_the_pages_down(emu: Emulator
     assert [a["_id"] for a in first["assets"]] == seeded[::-1][:5]
     tasks = sdk.get_tasks(d.PROJECT_ID, page=1, limit=5)["data"]["tasks"]
     assert [t["asset"]["_id"] for t in tasks] == seeded[::-1][:5]
-    emu.configure(uploads_per_assets_listing=3)
+    emu.configure(uploads_per_listing=3)
     again = sdk.get_assets(d.PROJECT_ID, page=1, limit=5)["data"]
     assert again["total"] == first["total"] + 3
     assert [a["_id"] for a in again["assets"]][3:] == seeded[::-1][:2]  # three new ones in front

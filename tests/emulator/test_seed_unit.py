@@ -16,11 +16,13 @@ from .factories import BASE_URL, STRICT_PROJECT_ID, face, json_asset, small_proj
 pytestmark = pytest.mark.unit
 
 
-def test_project_type_is_opaque_and_defaults_to_image() -> None:
-    assert small_project().describe()["type"] == "image"
-    for kind in ("text", "video", "audio", "pdf", "medical", "llm", "something-new"):
+def test_project_type_is_opaque_defaults_to_ango_and_may_be_left_out() -> None:
+    """The SDK's ProjectType is ango, pct or iframe; the emulator passes any string on, or none."""
+    assert small_project().describe()["type"] == "ango"
+    for kind in ("pct", "iframe", "image", "something-new"):
         assert parse_seed(strict_seed(kind)).projects[0].describe()["type"] == kind
-    for bad in ("", 3, None):
+    assert "type" not in parse_seed(strict_seed(None)).projects[0].describe()  # type: ignore[arg-type]
+    for bad in ("", 3):
         with pytest.raises(ValueError):
             parse_seed(strict_seed(bad))  # type: ignore[arg-type]
 

@@ -144,7 +144,7 @@ def test_project_type_and_data_less_assets(emu: EmulatorControl) -> None:
     listed = _listed(emu)
     sdk = SDK(d.API_KEY, emu.base_url)
     assert sdk.get_project(STRICT_PROJECT_ID)["data"]["project"]["type"] == "video"
-    assert sdk.get_project(d.PROJECT_ID)["data"]["project"]["type"] == "image"
+    assert sdk.get_project(d.PROJECT_ID)["data"]["project"]["type"] == "ango"
     no_data = listed["no-data.png"]
     assert no_data["data"] is None and set(no_data) == set(listed["public.png"])
     assert requests.get(f"{emu.base_url}{FILES}/{no_data['_id']}.png", timeout=10).status_code == 404

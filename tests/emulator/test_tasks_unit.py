@@ -27,7 +27,7 @@ pytestmark = pytest.mark.unit
 
 def _external_ids(project: Project, task_filter: TaskFilter | dict[str, Any]) -> list[str]:
     raw = task_filter.to_json() if isinstance(task_filter, TaskFilter) else json.dumps(task_filter)
-    return [a.external_id for a in select_tasks(project, parse_task_filter(raw, project))]
+    return [a.external_id for a, _ in select_tasks(project, parse_task_filter(raw, project))]
 
 
 @pytest.mark.parametrize(
@@ -117,18 +117,21 @@ def test_task_shape_and_stable_ids() -> None:
     item["objects"][0]["objectId"] = "box-1"
     apply_import(plan_import(project, [item], BASE_URL, 10), "append")
     asset = project.assets[0]
-    task = describe_task(asset, project.id, include_answer=True)
+    task = describe_task(asset, project.id, True, BASE_URL)
     assert task["_id"] == small_project().assets[0].task_id != project.assets[1].task_id
-    assert len(task["_id"]) == 24 and task["asset"] == {"_id": asset.id}
-    assert {k: task[k] for k in ("externalId", "project", "status", "isPreLabeled", "batches")} == {
-        "externalId": "a1",
+    data = f"{BASE_URL}/files/{project.id}/{asset.filename}"
+    # As the docs' "Get Tasks of Project" sample: no top-level externalId or batches.
+    assert len(task["_id"]) == 24 and task["asset"] == {"_id": asset.id, "externalId": "a1", "data": data}
+    assert {k: v for k, v in task.items() if k not in ("_id", "asset", "answer")} == {
         "project": project.id,
         "status": "TODO",
         "isPreLabeled": True,
-        "batches": [A],
     }
+    assert describe_task(asset, project.id, False, BASE_URL, asset_form="id")["asset"] == asset.id
+    other = describe_task(asset, project.id, False, BASE_URL, number=1)
+    assert other["_id"] != task["_id"] and len(other["_id"]) == 24  # a consensus sibling
     assert [t["objectId"] for t in task["answer"]["tools"]] == ["box-1"]
     assert set(task["answer"]) == {"tools", "classifications", "relations"}
     task["answer"]["tools"].clear()  # a copy: the caller cannot change the stored answer
     assert asset.answer["tools"]
-    assert "answer" not in describe_task(asset, project.id, include_answer=False)
+    assert "answer" not in describe_task(asset, project.id, False, BASE_URL)

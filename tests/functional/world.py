@@ -23,7 +23,7 @@ from tests.functional.fakes import FakeHub, FakeKms, FakeS3, FakeSqs, FakeStorag
 
 JOBS, STATUS = "sqs://jobs", "sqs://status"
 PROJECT = {
-    "type": "image",
+    "type": "ango",
     "categorySchema": {"tools": [{"schemaId": "box", "title": "Obj", "tool": "bounding-box"}]},
 }
 

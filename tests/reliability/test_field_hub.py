@@ -29,7 +29,7 @@ from tests.reliability.conftest import (
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 FIELD_PROJECT_ID = "65d4c0de00000000000000f1"
-TEXT_PROJECT_ID = "65d4c0de00000000000000f2"
+PCT_PROJECT_ID = "65d4c0de00000000000000f2"
 A, B = demo_data.BATCH_A_ID, demo_data.BATCH_B_ID
 SIGNATURE = re.compile(r"X-Ango-Signature=[0-9a-f]+")
 
@@ -51,8 +51,8 @@ def field_project() -> dict[str, Any]:
     return project
 
 
-def text_project() -> dict[str, Any]:
-    return {**demo_data.bench_project(1, project_id=TEXT_PROJECT_ID), "type": "text"}
+def point_cloud_project() -> dict[str, Any]:
+    return {**demo_data.bench_project(1, project_id=PCT_PROJECT_ID), "type": "pct"}
 
 
 def run_and_wait(emulator: EmulatorControl, running: Cluster, **options: Any) -> dict[str, Any]:
@@ -139,15 +139,15 @@ def test_runs_that_cannot_start_answer_in_hubs_error_form_with_the_reason_logged
 ) -> None:
     bad_key = "key-with\r\nX-Injected: header-e21f"
     with (
-        emulator_with([text_project()]) as emulator,
+        emulator_with([point_cloud_project()]) as emulator,
         cluster(localstack, stack, emulator, tmp_path, 1) as running,
     ):
-        session = start_run(emulator, TEXT_PROJECT_ID)
-        text_run = wait_for_response(emulator, session, running, timeout=30)
+        session = start_run(emulator, PCT_PROJECT_ID)
+        pct_run = wait_for_response(emulator, session, running, timeout=30)
         raw = {"projectId": FIELD_PROJECT_ID, "apiKey": bad_key, "session": "s-bad-key", "configJSON": None}
         emulator.start_run(demo_data.PLUGIN_ID, FIELD_PROJECT_ID, demo_data.API_KEY, raw_payload=raw)
         key_run = wait_for_response(emulator, "s-bad-key", running, timeout=30)
-    for state, reason in ((text_run, "is a text project"), (key_run, "invalid apiKey")):
+    for state, reason in ((pct_run, "is a point cloud project (type 'pct')"), (key_run, "invalid apiKey")):
         assert state["responses"] == [{"error": True, "session": state["session"]}]
         errors = [log["msg"] for log in state["logs"] if log["level"] == "ERROR"]
         assert len(errors) == 1 and errors[0].startswith("Run not started: ") and reason in errors[0]
@@ -198,7 +198,7 @@ def test_a_team_uploading_while_the_run_lists_gets_each_asset_labeled_once(
     none of the later uploads."""
     project = demo_data.bench_project(500, project_id=FIELD_PROJECT_ID)
     with (
-        emulator_with([project], uploads_per_assets_listing=150) as emulator,
+        emulator_with([project], uploads_per_listing=150) as emulator,
         cluster(localstack, stack, emulator, tmp_path, 2) as running,
     ):
         session = start_run(emulator, FIELD_PROJECT_ID, seconds_per_batch=0.02, job_size=64)

@@ -144,22 +144,32 @@ def report(target: str, seen: Counter[str]) -> None:
             print(f"{kind}: {count}")
 
 
+def as_read(value: Any) -> Any:
+    """What the parser makes of a value: an id given as a number is that id as text."""
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
 def assert_run_within_limits(data: Any, run: PluginRun) -> None:
     assert isinstance(data, dict)
     assert len(json.dumps(data)) <= MAX_PAYLOAD_BYTES
     for key, longest in (("projectId", 200), ("apiKey", 1000), ("session", 200)):
-        assert getattr(run, key) == data[key] and 1 <= len(data[key]) <= longest
+        assert getattr(run, key) == as_read(data[key]) and 1 <= len(getattr(run, key)) <= longest
     assert re.fullmatch(r"[\x21-\x7e]+", run.apiKey)  # a key that can travel in a header, nothing else
     for key in ("orgId", "runBy"):  # null means left out
-        assert getattr(run, key) == (data.get(key) or "") and len(getattr(run, key)) <= 200
-    assert run.batches == (data.get("batches") or []) and len(run.batches) <= 1000
+        given = data.get(key)
+        assert (
+            getattr(run, key) == ("" if given is None else as_read(given)) and len(getattr(run, key)) <= 200
+        )
+    assert run.batches == [as_read(b) for b in data.get("batches") or []] and len(run.batches) <= 1000
     assert all(isinstance(batch, str) and len(batch) <= 200 for batch in run.batches)
     if run.categorySchema is not None:
         assert len(run.categorySchema) <= 1000
         for entry in run.categorySchema:
             assert len(entry.schemaId) <= 200 and 1 <= len(entry.modelClass) <= 200
-        assert all(entry.schemaId for entry in run.mapped_classes())
-    assert run.configJSON == data.get("configJSON") and len(run.configJSON or "") <= 64 * 1024
+        assert all(entry.schemaId for entry in run.mapped_classes(SPEC.classes))
+    config = data.get("configJSON")  # an object is read as its JSON text
+    assert run.configJSON == (json.dumps(config) if isinstance(config, dict) else config)
+    assert len(run.configJSON or "") <= 64 * 1024
     json.dumps(run.model_dump(), ensure_ascii=False).encode("utf-8")  # every accepted text is UTF-8
 
 

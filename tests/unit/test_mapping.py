@@ -19,7 +19,7 @@ PROJECT = {
 
 
 def test_mapping_resolves_each_class_to_its_tool():
-    targets = resolve_targets(parse_plugin_run(payload()).mapped_classes(), PROJECT, SPEC)
+    targets = resolve_targets(parse_plugin_run(payload()).mapped_classes(SPEC.classes), PROJECT, SPEC)
     assert [(t.model_class, t.schema_id, t.tool) for t in targets] == [("Face", "box1", "bounding-box")]
 
 
@@ -38,10 +38,12 @@ def test_mapping_resolves_each_class_to_its_tool():
 )
 def test_bad_mapping_is_refused_with_a_clear_message(mapping, fragment):
     with pytest.raises(MappingError, match=fragment):
-        resolve_targets(parse_plugin_run(payload(categorySchema=mapping)).mapped_classes(), PROJECT, SPEC)
+        resolve_targets(
+            parse_plugin_run(payload(categorySchema=mapping)).mapped_classes(SPEC.classes), PROJECT, SPEC
+        )
 
 
 def test_a_class_left_unmapped_is_dropped_not_refused():
     mapping = [{"schemaId": None, "modelClass": "Face"}, {"schemaId": "", "modelClass": "Face"}]
     run = parse_plugin_run(payload(categorySchema=[*mapping, {"schemaId": "box1", "modelClass": "Face"}]))
-    assert [(m.schemaId, m.modelClass) for m in run.mapped_classes()] == [("box1", "Face")]
+    assert [(m.schemaId, m.modelClass) for m in run.mapped_classes(SPEC.classes)] == [("box1", "Face")]

@@ -21,6 +21,32 @@ def payload(**overrides):
     return base
 
 
+def test_ids_as_numbers_and_a_config_already_parsed_are_read_as_hub_means_them():
+    run = parse_plugin_run(
+        payload(projectId=6167, session=5, orgId=7, runBy=8, batches=[9], configJSON={"job_size": 4})
+    )
+    assert (run.projectId, run.session, run.orgId, run.runBy, run.batches) == ("6167", "5", "7", "8", ["9"])
+    assert run.configJSON == '{"job_size": 4}'
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        [{"schemaId": "box1", "modelClass": "Face"}],  # the documented list
+        {"schemaId": "box1", "modelClass": "Face"},  # one entry
+        {"0": {"schemaId": "box1", "modelClass": "Face"}},  # entries by any key
+        {"Face": "box1"},  # model class -> schemaId
+        {"box1": "Face"},  # schemaId -> model class
+    ],
+    ids=["list", "one-entry", "entries-by-key", "class-to-schema", "schema-to-class"],
+)
+def test_category_schema_is_read_in_every_plausible_form(mapping):
+    run = parse_plugin_run(payload(categorySchema=mapping))
+    assert [(m.modelClass, m.schemaId) for m in run.mapped_classes({"Face": "bounding-box"})] == [
+        ("Face", "box1")
+    ]
+
+
 def test_valid_payload_parses_and_ignores_unknown_keys():
     run = parse_plugin_run(payload())
     assert run.projectId == "p1"
@@ -35,11 +61,12 @@ def test_valid_payload_parses_and_ignores_unknown_keys():
         [],
         "text",
         payload(projectId=""),
-        payload(session=5),
+        payload(session=[5]),
         payload(batches="b1"),
         payload(apiKey=None),
         payload(categorySchema=[{"schemaId": "x"}]),
-        payload(configJSON={"a": 1}),
+        payload(categorySchema="Face"),
+        payload(configJSON=["a", 1]),
     ],
 )
 def test_malformed_payload_is_refused(bad):
