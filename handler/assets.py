@@ -21,6 +21,7 @@ from handler.contract.messages import AssetRef
 from handler.contract.model import Image
 from handler.contract.settings import Settings
 from handler.image_header import UnsupportedImageError, declared_size
+from handler.media.kinds import kind_of_content
 from handler.pinned_http import PinnedHttp
 from handler.url_guard import AddressPolicy, Target, UrlRefused
 
@@ -128,6 +129,10 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:
     try:
         width, height = declared_size(data)
     except UnsupportedImageError as exc:
+        # Its URL did not say (or lied): its content says what it is, for the user to see.
+        kind = kind_of_content(data[:4096])
+        if kind not in ("image", "unknown"):
+            raise AssetError(f"not an image: its content is {kind}, which this model does not read") from None
         raise AssetError(f"not a readable image: {exc}") from None
     if width * height > max_pixels:
         raise AssetError(f"image is {width}x{height} pixels, more than the {max_pixels} allowed")

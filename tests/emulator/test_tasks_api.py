@@ -43,7 +43,8 @@ def test_sdk_get_tasks_returns_imported_object_ids(emu: EmulatorControl) -> None
     tasks = result["data"]["tasks"]
     object_ids = {t["asset"]["externalId"]: [o["objectId"] for o in t["answer"]["tools"]] for t in tasks}
     assert object_ids == {"camera.jpg": ["cam-1"], d.DUPLICATE_EXTERNAL_ID: ["dup-1"], "coffee.jpg": []}
-    assert [t["isPreLabeled"] for t in tasks if t["asset"]["externalId"] == d.DUPLICATE_EXTERNAL_ID] == [True, True]
+    shared = [t["isPreLabeled"] for t in tasks if t["asset"]["externalId"] == d.DUPLICATE_EXTERNAL_ID]
+    assert shared == [True, True]
     assets = {a["externalId"]: a["_id"] for a in emu.labels(d.PROJECT_ID)["assets"]}
     camera = next(t for t in tasks if t["asset"]["externalId"] == "camera.jpg")
     assert camera["asset"]["_id"] == assets["camera.jpg"] and camera["project"] == d.PROJECT_ID

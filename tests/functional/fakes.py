@@ -153,10 +153,11 @@ class HubAsset:
     batches: tuple[str, ...] = ()
     status: str = "TODO"
     objects: list[str] = field(default_factory=list)  # objectIds, in the order imported
+    suffix: str = ".png"
 
     @property
     def url(self) -> str:
-        return f"https://files.example/{self.asset_id}.png"
+        return f"https://files.example/{self.asset_id}{self.suffix}"
 
 
 class FakeHub:

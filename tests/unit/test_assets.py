@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from handler.assets import AssetError, AssetFetcher
+from handler.assets import AssetError, AssetFetcher, decode_image
 from handler.contract.messages import AssetRef
 from handler.contract.settings import Settings, parse_networks
 from handler.pinned_http import PinnedHttp
@@ -232,3 +232,28 @@ def _raw_response(handler, data: bytes, content_length: str) -> None:
     handler.end_headers()
     handler.wfile.write(data)
     handler.close_connection = True
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64, "video"),
+        (b"%PDF-1.7\n" + b"\x00" * 64, "document"),
+        ("Hello, wörld\nline two\n".encode(), "text"),
+        (b"RIFF\x00\x00\x00\x00WAVEfmt " + b"\x00" * 64, "audio"),
+    ],
+)
+def test_a_download_that_is_not_an_image_says_what_its_content_is(head: bytes, kind: str) -> None:
+    with pytest.raises(AssetError, match=f"its content is {kind}"):
+        decode_image(head)
+
+
+def test_content_kinds_are_told_by_their_first_bytes() -> None:
+    from handler.media.kinds import kind_of_content, kind_of_url
+
+    assert kind_of_content(b"\x89PNG\r\n\x1a\n....") == "image"
+    assert kind_of_content(b"\x00" * 128 + b"DICM") == "medical"
+    assert kind_of_content(b"\xff\xfe\x00garbage\x01") == "unknown"
+    assert kind_of_url("https://h/a/b.MP4?sig=1") == "video"
+    assert kind_of_url("https://h/a/b%2Etxt") == "text"
+    assert kind_of_url("https://h/a/noext") == "unknown"

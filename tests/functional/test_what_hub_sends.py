@@ -1,0 +1,74 @@
+"""Runs on what Hub really sends (issue 19): a project's `type` is not its media, media is judged
+per asset without a download, and Hub's plausible other forms run the same."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from listener.acceptance import RunRejected
+from tests.functional.fakes import FakeHub, HubAsset
+from tests.functional.world import PROJECT, World, hub_assets
+
+pytestmark = pytest.mark.unit
+ABSENT = object()
+
+
+@pytest.mark.parametrize("project_type", ["ango", "ANGO", None, ABSENT, "something-new"])
+def test_a_standard_project_runs_whatever_its_type_says(project_type: Any) -> None:
+    project = {k: v for k, v in PROJECT.items() if k != "type"}
+    if project_type is not ABSENT:
+        project["type"] = project_type
+    world = World(FakeHub(hub_assets(5), project))
+    world.click_run()
+    world.work()
+    world.relay_all()
+    assert all(len(a.objects) == 1 for a in world.hub.assets)
+    assert world.notifier.responses[0][0].startswith("Pre-labeled 5 of 5 assets")
+
+
+@pytest.mark.parametrize(("project_type", "name"), [("pct", "point cloud"), ("iframe", "iframe")])
+def test_point_cloud_and_iframe_projects_are_refused_naming_their_type(project_type: str, name: str) -> None:
+    world = World(FakeHub(hub_assets(2), {**PROJECT, "type": project_type}))
+    with pytest.raises(RunRejected, match=f"is a {name} project \\(type '{project_type}'\\)"):
+        world.click("s1")
+    assert world.sqs.bodies("sqs://jobs") == []
+
+
+def test_a_mixed_project_labels_its_images_and_counts_the_rest_by_kind_without_downloading_them() -> None:
+    suffixes = [".png", ".jpg", ".mp4", ".txt", ".pdf", ".jpeg", ".mov"]
+    assets = [HubAsset(f"a{n}", f"file{n}{s}", suffix=s) for n, s in enumerate(suffixes)]
+    world = World(FakeHub(assets, PROJECT))
+    world.click_run()
+    world.work()
+    world.relay_all()
+    assert [len(a.objects) for a in world.hub.assets] == [1, 1, 0, 0, 0, 1, 0]
+    assert world.storage.downloads == 3  # the images only
+    ((message, error),) = world.notifier.responses
+    assert not error and message.startswith("Pre-labeled 3 of 7 assets")
+    assert "4 assets skipped (2 video, 1 document, 1 text)" in message
+
+
+@pytest.mark.parametrize(
+    "category_schema",
+    [{"Object": "box"}, {"box": "Object"}, {"schemaId": "box", "modelClass": "Object"}],
+    ids=["class-to-schema", "schema-to-class", "one-entry"],
+)
+def test_a_payload_in_hubs_other_plausible_forms_runs_the_same(category_schema: dict[str, str]) -> None:
+    world = World(FakeHub(hub_assets(3), PROJECT))
+    payload = {
+        "projectId": 4242,  # a number
+        "apiKey": "key-1",
+        "session": 17,
+        "categorySchema": category_schema,
+        "configJSON": {"model": {"seconds_per_batch": 0}, "job_size": 2},  # already an object
+    }
+    run = world.acceptor.accept(json.loads(json.dumps(payload)))
+    assert run is not None and not hasattr(run, "message")
+    world.relay._registry.add(run)  # type: ignore[arg-type]
+    world.work()
+    world.relay_all()
+    assert all(len(a.objects) == 1 for a in world.hub.assets)
+    assert world.notifier.responses[0][0].startswith("Pre-labeled 3 of 3 assets")
