@@ -27,9 +27,9 @@ class RunConfig(BaseModel):
 
     # strict: `true` or "50" is a mistake to point out, not a number to guess at.
     # 128: a multiple of the usual batch sizes (8, 16, 32), so no job ends in a short, wasted model
-    # call, and one import call per job: with a list page and a task lookup per 100 assets, a run
-    # makes about 0.028 Hub calls per asset, which lets one key's 100 requests a minute carry
-    # about 3,500 assets a minute.
+    # call, and one import call per job: with a tasks-listing page per 100 assets, a run makes
+    # about 0.018 Hub calls per asset, which lets one key's 100 requests a minute carry about
+    # 5,500 assets a minute.
     job_size: int = Field(128, ge=1, le=500, strict=True, description="assets per queued job")
     batch_size: int = Field(8, ge=1, le=256, strict=True, description="images per model call")
     import_batch_size: int = Field(

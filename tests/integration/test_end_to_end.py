@@ -238,3 +238,118 @@ def test_the_listener_reconnects_when_hub_drops_the_socket(emulator, adapter):
     state = finish(emulator, session, adapter)
     assert len(state["responses"]) == 1
     assert state["responses"][0]["response"].startswith("Pre-labeled ")
+
+
+MIXED_PROJECT_ID = "65d4c0de00000000000000e1"
+CONSENSUS_PROJECT_ID = "65d4c0de00000000000000e2"
+BARE_ID_PROJECT_ID = "65d4c0de00000000000000e3"
+# Not images, each with the leading bytes of its kind (what a download would show).
+OTHER_MEDIA = {
+    "clip.mp4": ("video/mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64),
+    "notes.txt": ("text/plain", b"Some notes, not a picture.\n"),
+    "report.pdf": ("application/pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"),
+}
+
+
+def seed_mixed_project(emulator: EmulatorControl, project_id: str, **project: Any) -> list[dict[str, Any]]:
+    """Three demo images (one face) and a video, a text and a PDF, in a project whose `type` is
+    left out, as in the docs' "Get Project" sample."""
+    demo = next(p for p in demo_data.demo_seed()["projects"] if p["_id"] == demo_data.PROJECT_ID)
+    face = next(a for a in demo["assets"] if a["externalId"] in demo_data.FACE_EXTERNAL_IDS)
+    others = [a for a in demo["assets"] if a["externalId"] not in demo_data.FACE_EXTERNAL_IDS][:2]
+    images = [_as_json(a) for a in (face, *others)]
+    media = [
+        {
+            **images[0],
+            "_id": f"{n:024x}",
+            "externalId": name,
+            "contentType": kind,
+            "contentBase64": base64.b64encode(body).decode(),
+        }
+        for n, (name, (kind, body)) in enumerate(OTHER_MEDIA.items(), start=0xE100)
+    ]
+    spec = {**demo, "_id": project_id, "type": None, "assets": images + media, **project}
+    emulator.seed(
+        {
+            "users": [
+                {
+                    "userId": demo_data.USER_ID,
+                    "apiKey": demo_data.API_KEY,
+                    "orgId": demo_data.ORG_ID,
+                    "projects": [
+                        demo_data.PROJECT_ID,
+                        EMPTY_PROJECT_ID,
+                        MIXED_PROJECT_ID,
+                        CONSENSUS_PROJECT_ID,
+                        BARE_ID_PROJECT_ID,
+                    ],
+                }
+            ],
+            "projects": [spec],
+        }
+    )
+    return images
+
+
+def run_on(emulator: EmulatorControl, adapter: AdapterProcesses, project_id: str) -> str:
+    session = emulator.start_run(
+        plugin_id=demo_data.PLUGIN_ID,
+        project_id=project_id,
+        user_api_key=demo_data.API_KEY,
+        category_schema=FACE_MAPPING,
+        config_json="{}",
+    )
+    state = finish(emulator, session, adapter)
+    assert len(state["responses"]) == 1, state
+    return str(state["responses"][0]["response"])
+
+
+def file_downloads(emulator: EmulatorControl) -> int:
+    return sum(sum(by_status.values()) for rule, by_status in emulator.stats().items() if "/files/" in rule)
+
+
+def test_a_mixed_project_labels_its_images_and_counts_the_rest_by_kind_without_downloading_them(
+    emulator, adapter
+):
+    images = seed_mixed_project(emulator, MIXED_PROJECT_ID)
+    emulator.reset_stats()
+    message = run_on(emulator, adapter, MIXED_PROJECT_ID)
+    assert_three_images_run(message)
+    assert file_downloads(emulator) == len(images)  # the video, the text and the PDF were never fetched
+    labeled = {a["externalId"]: a["importCount"] for a in emulator.labels(MIXED_PROJECT_ID)["assets"]}
+    assert all(labeled[name] == 0 for name in OTHER_MEDIA)
+
+
+@pytest.mark.parametrize(
+    ("project_id", "knobs"),
+    [(CONSENSUS_PROJECT_ID, {"consensus_tasks": 3}), (BARE_ID_PROJECT_ID, {"task_asset_form": "id"})],
+    ids=["consensus", "asset-as-id"],
+)
+def test_consensus_tasks_and_tasks_naming_their_asset_by_id_plan_each_asset_once(
+    emulator, adapter, project_id: str, knobs: dict[str, Any]
+):
+    """Two guesses turned the other way: three tasks per asset (a consensus project), and a task's
+    `asset` as a bare id (planning falls back to the assets listing)."""
+    seed_mixed_project(emulator, project_id)
+    emulator.configure(**knobs)
+    try:
+        message = run_on(emulator, adapter, project_id)
+    finally:
+        emulator.configure(task_asset_form="object", consensus_tasks=1)
+    assert_three_images_run(message)
+    assert emulator.project_summary(project_id).duplicate_objects == 0
+    imports = {a["externalId"]: a["importCount"] for a in emulator.labels(project_id)["assets"]}
+    assert all(imports[name] == 0 for name in OTHER_MEDIA)
+    assert max(imports.values()) == 1 and sum(imports.values()) == labeled_in(message)  # each once
+
+
+def labeled_in(message: str) -> int:
+    return int(message.split()[1])  # "Pre-labeled N of ..."
+
+
+def assert_three_images_run(message: str) -> None:
+    """Every image ran (pre-labeled, or nothing found on it), the other three were skipped by kind."""
+    assert message.startswith("Pre-labeled ") and " of 6 assets" in message, message
+    empty = int(message.split(" assets had nothing to label")[0].rsplit(" ", 1)[1])
+    assert labeled_in(message) >= 1 and labeled_in(message) + empty == 3, message  # one image has a face
+    assert "3 assets skipped (1 document, 1 text, 1 video)" in message and "0 assets failed" in message
