@@ -15,6 +15,7 @@ from typing import Any
 
 from handler.contract.ango import AngoClient
 from handler.contract.hub_http import AngoError
+from handler.contract.hub_shapes import HubShapeError
 from handler.contract.ledger import Ledger
 from handler.contract.messages import PlanJob
 from handler.contract.model import ModelSpec
@@ -151,6 +152,9 @@ class RunAcceptor:
             ) from None
         except TransientError:
             message = "Ango Hub is not answering right now; please run the plugin again later."
+            raise RunRejected(message) from None
+        except HubShapeError as exc:
+            message = f"Could not read Ango Hub's answer for project {payload.projectId}: {exc}"
             raise RunRejected(message) from None
 
 

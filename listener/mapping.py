@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from handler.contract.hub_shapes import text_of
 from handler.contract.model import ModelSpec
 from handler.contract.records import ClassTarget
 from listener.payload import ClassMapping
@@ -49,5 +50,9 @@ def _resolve_one(entry: ClassMapping, tools: dict[str, dict[str, Any]], spec: Mo
 
 
 def _tools_by_schema_id(project: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The project's tools by schemaId: `categorySchema.tools` as documented, or a plain list of
+    tools (a plausible other form); ids as strings or numbers."""
     schema = project.get("categorySchema") or {}
-    return {str(tool.get("schemaId")): tool for tool in schema.get("tools") or []}
+    tools = schema.get("tools") if isinstance(schema, dict) else schema
+    listed = [tool for tool in tools or () if isinstance(tool, dict)] if isinstance(tools, list) else []
+    return {text_of(tool.get("schemaId")): tool for tool in listed if text_of(tool.get("schemaId"))}

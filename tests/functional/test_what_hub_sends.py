@@ -4,10 +4,12 @@ per asset without a download, and Hub's plausible other forms run the same."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from handler.contract.ango import AngoClient
 from listener.acceptance import RunRejected
 from tests.functional.fakes import FakeHub, HubAsset
 from tests.functional.world import PROJECT, World, hub_assets
@@ -72,3 +74,15 @@ def test_a_payload_in_hubs_other_plausible_forms_runs_the_same(category_schema: 
     world.relay_all()
     assert all(len(a.objects) == 1 for a in world.hub.assets)
     assert world.notifier.responses[0][0].startswith("Pre-labeled 3 of 3 assets")
+
+
+def test_a_project_answer_no_reader_takes_refuses_the_run_saying_what_was_seen() -> None:
+    """The real client reads Hub's answer; one without `data.project` refuses the run, naming its keys."""
+    client = AngoClient("https://hub.example", "key")
+    client._sdk = SimpleNamespace(get_project=lambda project_id: {"status": "success", "oops": 1})  # type: ignore[assignment]
+    world = World(FakeHub(hub_assets(2), PROJECT))
+    world.hub.get_project = client.get_project  # type: ignore[method-assign]
+    with pytest.raises(
+        RunRejected, match=r"answer for project proj: .* without data\.project: .* keys oops, status"
+    ):
+        world.click("s1")

@@ -47,3 +47,16 @@ def test_a_class_left_unmapped_is_dropped_not_refused():
     mapping = [{"schemaId": None, "modelClass": "Face"}, {"schemaId": "", "modelClass": "Face"}]
     run = parse_plugin_run(payload(categorySchema=[*mapping, {"schemaId": "box1", "modelClass": "Face"}]))
     assert [(m.schemaId, m.modelClass) for m in run.mapped_classes(SPEC.classes)] == [("box1", "Face")]
+
+
+def test_an_ontology_as_a_plain_list_of_tools_with_numeric_ids_maps_the_same():
+    tools = [{"schemaId": 101, "title": "Face", "tool": "bounding-box"}]
+    for project in ({"categorySchema": tools}, {"categorySchema": {"tools": tools}}):
+        run = parse_plugin_run(payload(categorySchema=[{"schemaId": "101", "modelClass": "Face"}]))
+        (target,) = resolve_targets(run.mapped_classes(SPEC.classes), project, SPEC)
+        assert (target.schema_id, target.tool) == ("101", "bounding-box")
+    # An ontology in no form we read is refused with the mapping's message, not a crash.
+    with pytest.raises(MappingError, match="not a labeling tool"):
+        resolve_targets(
+            parse_plugin_run(payload()).mapped_classes(SPEC.classes), {"categorySchema": "nonsense"}, SPEC
+        )
