@@ -15,7 +15,7 @@ from .notes import _jobs
 from .results import ModeRow, RunSample
 from .spread import spread
 from .startup import start_times
-from .targets import per_asset_target, ratio_target
+from .targets import large_hub_target, per_asset_target, ratio_target
 
 pytestmark = pytest.mark.unit
 
@@ -100,6 +100,18 @@ def test_a_per_asset_target_takes_each_product_rows_median() -> None:
     assert per_asset_target("hub", rows, lambda r: r.hub_calls, 0.03).met is True
     rows[1].runs += [RunSample(assets=100, seconds=1.0, hub_calls=9) for _ in range(4)]  # median 0.09
     assert per_asset_target("hub", rows, lambda r: r.hub_calls, 0.03).met is False
+
+
+def test_the_large_rows_hub_target_judges_only_rows_of_4000_assets_or_more() -> None:
+    small = _row("(c) product, 1 worker", [1.0] * 3, hub=3)  # 100 assets a run: 0.03 each
+    large = _row("(d) product, 8 workers", [1.0] * 3, hub=2)
+    large.runs = [RunSample(assets=4068, seconds=10.0, hub_calls=73) for _ in range(3)]  # 0.018
+    assert (
+        large_hub_target([small, large]).met is True and "0.018" in large_hub_target([small, large]).figures
+    )
+    large.runs = [RunSample(assets=4068, seconds=10.0, hub_calls=114) for _ in range(3)]  # 0.028
+    assert large_hub_target([small, large]).met is False
+    assert large_hub_target([small]).met is None  # no large row: not run
 
 
 def test_the_planner_sends_the_first_page_as_jobs_at_once_then_jobs_of_job_size() -> None:
