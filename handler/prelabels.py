@@ -3,7 +3,6 @@ of each prediction through the user's class mapping to a `schemaId` and its tool
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,9 +10,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from handler.contract.messages import AssetRef
-from handler.contract.model import BoundingBox, Image, ModelSpec, Point, Polygon, Prediction
+from handler.contract.model import Image, ModelSpec, Prediction
 from handler.contract.records import ClassTarget
 from handler.contract.run_config import RunConfig
+from handler.outputs.conversions import convert
+from handler.outputs.geometry import import_geometry
+from handler.outputs.shapes import Mask
 
 
 class BadModelOutputError(Exception):
@@ -25,10 +27,12 @@ def validate_output(raw: Any, images: Sequence[Image], spec: ModelSpec[Any]) -> 
     if not isinstance(raw, list) or len(raw) != len(images):
         got = f"{type(raw).__name__} of length {len(raw)}" if isinstance(raw, list) else type(raw).__name__
         raise BadModelOutputError(f"predict must return a list of {len(images)} lists, got {got}")
-    return [_validate_image_predictions(i, preds, spec) for i, preds in enumerate(raw)]
+    return [_validate_image_predictions(i, preds, spec, images[i]) for i, preds in enumerate(raw)]
 
 
-def _validate_image_predictions(index: int, predictions: Any, spec: ModelSpec[Any]) -> list[Prediction]:
+def _validate_image_predictions(
+    index: int, predictions: Any, spec: ModelSpec[Any], image: Image
+) -> list[Prediction]:
     if not isinstance(predictions, list):
         raise BadModelOutputError(f"image {index}: expected a list, got {type(predictions).__name__}")
     checked = []
@@ -45,8 +49,19 @@ def _validate_image_predictions(index: int, predictions: Any, spec: ModelSpec[An
                 f"image {index}: class {prediction.class_name!r} must be a {kind}, "
                 f"got {prediction.shape.kind}"
             )
+        _check_mask_size(index, prediction, image)
         checked.append(prediction)
     return checked
+
+
+def _check_mask_size(index: int, prediction: Prediction, image: Image) -> None:
+    shape = prediction.shape
+    height, width = image.shape[:2]
+    if isinstance(shape, Mask) and shape.size != (width, height):
+        got, wanted = "x".join(map(str, shape.size)), f"{width}x{height}"
+        raise BadModelOutputError(
+            f"image {index}: class {prediction.class_name!r}: a mask of {got} for an image of {wanted}"
+        )
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,7 @@ class AssetLabels:
     below_min_score: int = 0
     over_max_objects: int = 0
     kept: tuple[Prediction, ...] = ()  # the predictions behind `item`'s objects, in order
+    converted: int = 0  # objects whose shape was converted to their mapped tool's
 
 
 def apply_policy(predictions: Sequence[Prediction], config: RunConfig) -> tuple[list[Prediction], int, int]:
@@ -88,43 +104,27 @@ def build_item(
     mapped = [p for p in predictions if p.class_name in targets]
     dropped = len(predictions) - len(mapped)
     kept, below, over = apply_policy(mapped, config) if config else (mapped, 0, 0)
+    tolerance = config.polygon_tolerance if config else 1.0
     objects: list[dict[str, Any]] = []
     placed: list[Prediction] = []
+    converted = 0
     for prediction in kept:
-        target, geometry = targets[prediction.class_name], _geometry(prediction, image_size)
-        if geometry is None:
+        target = targets[prediction.class_name]
+        geometries = [
+            geometry
+            for shape in convert(prediction.shape, target.tool, tolerance)
+            if (geometry := import_geometry(shape, image_size)) is not None
+        ]
+        if not geometries:
             dropped += 1
             continue
-        object_id = f"{run_id}-{asset.asset_id}-{len(objects)}"
-        objects.append({"schemaId": target.schema_id, "objectId": object_id, target.tool: geometry})
-        placed.append(prediction)
+        for geometry in geometries:
+            object_id = f"{run_id}-{asset.asset_id}-{len(objects)}"
+            objects.append({"schemaId": target.schema_id, "objectId": object_id, target.tool: geometry})
+            placed.append(prediction)
+        converted += len(geometries) if prediction.shape.kind != target.tool else 0
     if not objects:
         return AssetLabels(None, 0, dropped, below, over)
     address = {"data": asset.data_url} if asset.address_by_url else {"externalId": asset.external_id}
-    return AssetLabels({**address, "objects": objects}, len(objects), dropped, below, over, tuple(placed))
-
-
-def _geometry(prediction: Prediction, size: tuple[int, int]) -> Any:
-    """The import geometry, clipped to the image; None if nothing of the shape is inside it."""
-    width, height = size
-    shape = prediction.shape
-    if isinstance(shape, BoundingBox):
-        x0, y0 = max(0.0, shape.x), max(0.0, shape.y)
-        x1, y1 = min(width, shape.x + shape.width), min(height, shape.y + shape.height)
-        if x1 - x0 < 1 or y1 - y0 < 1:
-            return None
-        return {"x": _r(x0), "y": _r(y0), "width": _r(x1 - x0), "height": _r(y1 - y0)}
-    if isinstance(shape, Polygon):
-        return [[_r(_clip(x, width)), _r(_clip(y, height))] for x, y in shape.points]
-    if isinstance(shape, Point):
-        inside = 0 <= shape.x <= width and 0 <= shape.y <= height
-        return [_r(shape.x), _r(shape.y)] if inside else None
-    raise AssertionError(f"unhandled shape {shape!r}")
-
-
-def _clip(value: float, upper: float) -> float:
-    return min(max(value, 0.0), upper)
-
-
-def _r(value: float) -> float:
-    return round(value, 2) if math.isfinite(value) else 0.0
+    item = {**address, "objects": objects}
+    return AssetLabels(item, len(objects), dropped, below, over, tuple(placed), converted)

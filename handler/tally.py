@@ -28,6 +28,7 @@ class JobTally:
     dropped: int = 0
     below_min_score: int = 0
     over_max_objects: int = 0
+    converted: int = 0
     failures: list[AssetFailure] = field(default_factory=list)
     unfinished: list[AssetRef] = field(default_factory=list)
     cancelled: int = 0
@@ -51,6 +52,7 @@ class JobTally:
         self.dropped += labels.dropped
         self.below_min_score += labels.below_min_score
         self.over_max_objects += labels.over_max_objects
+        self.converted += labels.converted
         if labels.item is None:
             self.empty += 1
 
@@ -82,6 +84,7 @@ class JobTally:
             below_min_score=self.below_min_score,
             over_max_objects=self.over_max_objects,
             assets_cancelled=self.cancelled,
+            objects_converted=self.converted,
         )
         figures = JobFigures(
             queued_at=queued_at,

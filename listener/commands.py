@@ -17,6 +17,7 @@ from handler.contract.queues import MessageQueue
 from handler.contract.run_config import default_config_json
 from handler.contract.settings import Settings
 from handler.contract.stack_outputs import resolve_settings
+from handler.outputs.conversions import TOOLS_FOR
 from listener.run_commands import add_run_commands
 
 
@@ -67,9 +68,9 @@ def plugin_info(args: argparse.Namespace) -> int:
     print("Class Names (paste each line below as it is, one class per line):")
     for name in spec.classes:
         print(name)
-    print("\nTheir shapes (map each to a project tool of that type when you run the plugin):")
+    print("\nTheir shapes, and the project tools each can fill (map each class to one of them):")
     for name, kind in spec.classes.items():
-        print(f"  {name}: {kind}")
+        print(f"  {name}: {kind} -> {', '.join(TOOLS_FOR[kind])}")
     print("\nDefault Config JSON:")
     print(default_config_json(spec))
     return 0

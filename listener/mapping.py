@@ -8,6 +8,7 @@ from typing import Any
 from handler.contract.hub_shapes import text_of
 from handler.contract.model import ModelSpec
 from handler.contract.records import ClassTarget
+from handler.outputs.conversions import TOOLS_FOR, can_fill
 from listener.payload import ClassMapping
 
 
@@ -25,28 +26,56 @@ def resolve_targets(
             f"Please complete class mapping: map the model's classes ({classes}) to labels of "
             "your project, then run again."
         )
-    tools = _tools_by_schema_id(project)
-    return tuple(_resolve_one(entry, tools, spec) for entry in mapping)
+    return tuple(_resolve_one(entry, project, spec) for entry in mapping)
 
 
-def _resolve_one(entry: ClassMapping, tools: dict[str, dict[str, Any]], spec: ModelSpec[Any]) -> ClassTarget:
+def _resolve_one(entry: ClassMapping, project: dict[str, Any], spec: ModelSpec[Any]) -> ClassTarget:
     kind = spec.classes.get(entry.modelClass)
     if kind is None:
         raise MappingError(
             f"The model has no class {entry.modelClass!r}; its classes are: {', '.join(spec.classes)}."
         )
-    tool = tools.get(entry.schemaId)
+    fills = " or ".join(TOOLS_FOR[kind])
+    tool = _tools_by_schema_id(project).get(entry.schemaId)
     if tool is None:
-        raise MappingError(
-            f"{entry.modelClass!r} is mapped to a label ({entry.schemaId}) that is not a labeling "
-            "tool of this project."
+        other = _other_entries(project).get(entry.schemaId)
+        what = (
+            f"{other[1]!r}, a {other[0]}"
+            if other
+            else f"a label ({entry.schemaId}) that is not a labeling tool"
         )
-    if tool.get("tool") != kind:
+        raise MappingError(
+            f"{entry.modelClass!r} produces {kind} shapes but is mapped to {what} of this project; "
+            f"map it to a {fills} tool."
+        )
+    if not can_fill(kind, str(tool.get("tool"))):
         raise MappingError(
             f"{entry.modelClass!r} produces {kind} shapes but is mapped to {tool.get('title')!r}, "
-            f"a {tool.get('tool')} tool. Map it to a {kind} tool."
+            f"a {tool.get('tool')} tool. Map it to a {fills} tool."
         )
-    return ClassTarget(model_class=entry.modelClass, schema_id=entry.schemaId, tool=kind)
+    return ClassTarget(model_class=entry.modelClass, schema_id=entry.schemaId, tool=tool["tool"])
+
+
+def _other_entries(project: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """The ontology's classifications (nested ones too) and relations by schemaId: (what, title)."""
+    schema = project.get("categorySchema")
+    if not isinstance(schema, dict):
+        return {}
+    found: dict[str, tuple[str, str]] = {}
+    pending = [(entry, "classification") for entry in schema.get("classifications") or ()]
+    pending += [(entry, "classification") for tool in schema.get("tools") or () for entry in _nested(tool)]
+    pending += [(entry, "relation") for entry in schema.get("relations") or ()]
+    while pending:
+        entry, what = pending.pop()
+        if isinstance(entry, dict) and text_of(entry.get("schemaId")):
+            found[text_of(entry.get("schemaId"))] = (f"{entry.get('tool')} {what}", str(entry.get("title")))
+            pending += [(child, "classification") for child in _nested(entry)]
+    return found
+
+
+def _nested(entry: Any) -> list[Any]:
+    children = entry.get("classifications") if isinstance(entry, dict) else None
+    return children if isinstance(children, list) else []
 
 
 def _tools_by_schema_id(project: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -96,7 +96,7 @@ class RunProgress:
         message += f"{t.assets_failed + self.plan.failed} assets failed"
         if t.assets_cancelled:
             message += f"; {t.assets_cancelled} assets not processed"
-        return message + _dropped(t) + ".", False
+        return message + _dropped(t) + _converted(t) + ".", False
 
     def _headline(self, t: JobCounts) -> str:
         assert self.plan is not None
@@ -148,6 +148,12 @@ def _dropped(t: JobCounts) -> str:
     if t.over_max_objects:
         parts.append(f"{t.over_max_objects} over max_objects")
     return f"; dropped {', '.join(parts)}" if parts else ""
+
+
+def _converted(t: JobCounts) -> str:
+    if not t.objects_converted:
+        return ""
+    return f"; {t.objects_converted} objects converted to their mapped tool's shape"
 
 
 def _planned(plan: RunPlan) -> str:

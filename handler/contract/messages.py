@@ -114,6 +114,7 @@ class JobCounts(_Message):
     below_min_score: int = 0  # predictions dropped by the run's min_score
     over_max_objects: int = 0  # predictions dropped by the run's max_objects
     assets_cancelled: int = 0  # assets not processed because the run was cancelled
+    objects_converted: int = 0  # objects whose shape was converted to their mapped tool's
 
 
 class JobFinished(_Message):

@@ -16,47 +16,47 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
+# The shapes a prediction can have live with their conversions (handler/outputs/); a model module
+# imports them from here, beside the rest of the contract.
+from handler.outputs.shapes import (
+    BoundingBox,
+    Mask,
+    Point,
+    Polygon,
+    Polyline,
+    RotatedBox,
+    Segmentation,
+    Shape,
+    ShapeKind,
+    Zone,
+)
+
+__all__ = [
+    "BoundingBox",
+    "Mask",
+    "Point",
+    "Polygon",
+    "Polyline",
+    "RotatedBox",
+    "Segmentation",
+    "Shape",
+    "ShapeKind",
+    "Zone",
+]
+
 Image = npt.NDArray[np.uint8]  # H x W x 3, BGR, as OpenCV decodes it
 
-# Ango tool types a model's class can produce, with the import geometry key of the same name.
-ShapeKind = Literal["bounding-box", "polygon", "point"]
 
 BUILTIN_MODELS = {"haar": "handler.models.haar", "fixed-latency": "handler.models.fixed_latency"}
 # Their specs, importable without the models themselves (the listener's view).
 BUILTIN_SPECS = {"haar": "HAAR", "fixed-latency": "FIXED_LATENCY"}
 SPECS_MODULE = "handler.models.specs"
-
-
-class _Shape(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-
-class BoundingBox(_Shape):
-    kind: Literal["bounding-box"] = "bounding-box"
-    x: float
-    y: float
-    width: float = Field(gt=0)
-    height: float = Field(gt=0)
-
-
-class Polygon(_Shape):
-    kind: Literal["polygon"] = "polygon"
-    points: tuple[tuple[float, float], ...] = Field(min_length=3)
-
-
-class Point(_Shape):
-    kind: Literal["point"] = "point"
-    x: float
-    y: float
-
-
-Shape = Annotated[BoundingBox | Polygon | Point, Field(discriminator="kind")]
 
 
 class Prediction(BaseModel):

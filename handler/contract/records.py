@@ -7,8 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from handler.contract.messages import AssetFailure, AssetRef, JobCounts, JobFinished, RunPlanned
-from handler.contract.model import ShapeKind
 from handler.contract.run_config import RunConfig
+from handler.outputs.shapes import ToolKind
 
 MAX_FAILURES_IN_STATUS = 20
 SCORE_BINS = 10  # score histogram: [0, 0.1), [0.1, 0.2), ... [0.9, 1.0]
@@ -24,7 +24,7 @@ class ClassTarget(_Record):
 
     model_class: str
     schema_id: str
-    tool: ShapeKind
+    tool: ToolKind  # the Ango tool it fills; the model's shape is converted to it
 
 
 class RunRecord(_Record):

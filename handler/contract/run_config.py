@@ -48,6 +48,11 @@ class RunConfig(BaseModel):
         default_factory=dict, description="per model class, in place of min_score"
     )
     max_objects: int | None = Field(None, ge=1, le=10_000, strict=True, description="objects per asset")
+    # How far (in pixels) a mask's outline may stray from the mask when it is simplified to polygon
+    # points: 0 keeps every step of the pixel edge, 1 (the default) drops points on straight runs.
+    polygon_tolerance: float = Field(
+        1.0, ge=0, le=50, allow_inf_nan=False, description="mask outlines: how far simplified, in pixels"
+    )
     # A trial: only the first N assets of the selection that are ready to label.
     sample: int | None = Field(None, ge=1, le=1_000_000, strict=True, description="trial on N assets")
     # A control click: "cancel" this project's running runs, or "retry_failed" its last finished run.

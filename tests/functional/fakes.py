@@ -167,6 +167,7 @@ class FakeHub:
         self.assets, self.project = assets, project
         self.users = {"key-1", "key-2"}  # API keys of users who may open the project
         self.imports = 0
+        self.items: list[dict[str, Any]] = []  # every import item Hub took, in order
         self.fail_next_import_after_apply = False
         self._lock = threading.Lock()
 
@@ -225,6 +226,7 @@ class FakeHub:
     def import_prelabels_once(self, project_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
         with self._lock:
             self.imports += 1
+            self.items += items
             for item in items:
                 for asset in self.assets:
                     addressed = item.get("externalId") == asset.external_id or item.get("data") == asset.url

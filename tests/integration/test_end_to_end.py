@@ -173,8 +173,8 @@ def raw_run(**overrides: Any) -> dict[str, Any]:
         ({"config_json": '{"model": {"min_neighbors": -1}}'}, "model.min_neighbors"),
         ({"category_schema": None}, "Please complete class mapping"),
         (
-            {"category_schema": [{"schemaId": demo_data.PERSON_SCHEMA_ID, "modelClass": "Face"}]},
-            "polygon tool",
+            {"category_schema": [{"schemaId": demo_data.SCENE_SCHEMA_ID, "modelClass": "Face"}]},
+            "'Scene', a radio classification of this project; map it to a bounding-box or polygon",
         ),
         ({"raw_payload": raw_run(projectId="f" * 24)}, f"Could not open project {'f' * 24}"),
         (
@@ -243,6 +243,7 @@ def test_the_listener_reconnects_when_hub_drops_the_socket(emulator, adapter):
 MIXED_PROJECT_ID = "65d4c0de00000000000000e1"
 CONSENSUS_PROJECT_ID = "65d4c0de00000000000000e2"
 BARE_ID_PROJECT_ID = "65d4c0de00000000000000e3"
+CONVERSION_PROJECT_ID = "65d4c0de00000000000000e4"
 # Not images, each with the leading bytes of its kind (what a download would show).
 OTHER_MEDIA = {
     "clip.mp4": ("video/mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64),
@@ -282,6 +283,7 @@ def seed_mixed_project(emulator: EmulatorControl, project_id: str, **project: An
                         MIXED_PROJECT_ID,
                         CONSENSUS_PROJECT_ID,
                         BARE_ID_PROJECT_ID,
+                        CONVERSION_PROJECT_ID,
                     ],
                 }
             ],
@@ -353,3 +355,27 @@ def assert_three_images_run(message: str) -> None:
     empty = int(message.split(" assets had nothing to label")[0].rsplit(" ", 1)[1])
     assert labeled_in(message) >= 1 and labeled_in(message) + empty == 3, message  # one image has a face
     assert "3 assets skipped (1 document, 1 text, 1 video)" in message and "0 assets failed" in message
+
+
+def test_a_box_model_mapped_to_a_polygon_tool_imports_polygons_hub_takes(emulator, adapter):
+    """The Haar model's boxes, mapped to the demo's Person polygon tool, arrive as four-point
+    polygons that pass the emulator's strict checks; the final message counts them converted."""
+    seed_mixed_project(emulator, CONVERSION_PROJECT_ID)
+    session = emulator.start_run(
+        plugin_id=demo_data.PLUGIN_ID,
+        project_id=CONVERSION_PROJECT_ID,
+        user_api_key=demo_data.API_KEY,
+        category_schema=[{"schemaId": demo_data.PERSON_SCHEMA_ID, "modelClass": "Face"}],
+        config_json="{}",
+    )
+    state = finish(emulator, session, adapter)
+    message = state["responses"][0]["response"]
+    objects = int(message.split(" with ", 1)[1].split()[0])  # "Pre-labeled N of M assets with K objects"
+    assert objects >= 1 and f"{objects} objects converted to their mapped tool's shape" in message, message
+    polygons = [
+        tool
+        for asset in emulator.labels(CONVERSION_PROJECT_ID)["assets"]
+        for tool in asset["answer"]["tools"]
+        if tool["schemaId"] == demo_data.PERSON_SCHEMA_ID
+    ]
+    assert len(polygons) == objects and all(len(tool["polygon"]) == 4 for tool in polygons)

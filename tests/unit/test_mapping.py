@@ -12,10 +12,17 @@ PROJECT = {
         "tools": [
             {"schemaId": "box1", "title": "Face", "tool": "bounding-box"},
             {"schemaId": "poly1", "title": "Person", "tool": "polygon"},
+            {"schemaId": "pt1", "title": "Nose", "tool": "point"},
         ],
         "classifications": [{"schemaId": "cls1", "title": "Scene", "tool": "radio"}],
     }
 }
+
+
+def test_a_box_class_mapped_to_a_polygon_tool_fills_it_by_conversion():
+    run = parse_plugin_run(payload(categorySchema=[{"schemaId": "poly1", "modelClass": "Face"}]))
+    (target,) = resolve_targets(run.mapped_classes(SPEC.classes), PROJECT, SPEC)
+    assert (target.model_class, target.schema_id, target.tool) == ("Face", "poly1", "polygon")
 
 
 def test_mapping_resolves_each_class_to_its_tool():
@@ -32,8 +39,11 @@ def test_mapping_resolves_each_class_to_its_tool():
         ([{"schemaId": "", "modelClass": "Face"}], "complete class mapping"),
         ([{"schemaId": "box1", "modelClass": "Cat"}], "no class 'Cat'"),
         ([{"schemaId": "nope", "modelClass": "Face"}], "not a labeling tool"),
-        ([{"schemaId": "cls1", "modelClass": "Face"}], "not a labeling tool"),
-        ([{"schemaId": "poly1", "modelClass": "Face"}], "a polygon tool"),
+        ([{"schemaId": "cls1", "modelClass": "Face"}], "'Scene', a radio classification of this project"),
+        (
+            [{"schemaId": "pt1", "modelClass": "Face"}],
+            "'Nose', a point tool. Map it to a bounding-box or polygon",
+        ),
     ],
 )
 def test_bad_mapping_is_refused_with_a_clear_message(mapping, fragment):
