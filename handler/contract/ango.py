@@ -87,19 +87,7 @@ class AngoClient:
         """One page of the project's tasks (of any of `batches`, if given), newest first: each
         carries its asset's id, externalId and data URL beside its status and pre-label mark."""
         task_filter = TaskFilter(batches=list(batches)) if batches else TaskFilter()
-        response = self._call(
-            partial(
-                self._sdk.get_tasks,
-                project_id,
-                page=page,
-                limit=PAGE_LIMIT,
-                include_answer=False,
-                task_filter=task_filter,
-            ),
-            f"list tasks page {page}",
-        )
-        data, tasks = listed_items(response, "tasks")
-        return TaskPage(tasks=tasks, total=total_of(data, (page - 1) * PAGE_LIMIT, len(tasks), PAGE_LIMIT))
+        return self._tasks_page(project_id, page, task_filter, include_answer=False)
 
     def task_states(self, project_id: str, external_ids: Sequence[str]) -> list[TaskState]:
         """The tasks of every asset in the project that has one of `external_ids`: their status
@@ -154,24 +142,29 @@ class AngoClient:
     ) -> Iterator[dict[str, Any]]:
         page, seen = 1, 0
         while True:
-            response = self._call(
-                partial(
-                    self._sdk.get_tasks,
-                    project_id,
-                    page=page,
-                    limit=PAGE_LIMIT,
-                    include_answer=include_answer,
-                    task_filter=task_filter,
-                ),
-                f"list tasks page {page}",
-            )
-            data, tasks = listed_items(response, "tasks")
-            yield from tasks
-            seen += len(tasks)
-            total = total_of(data, seen - len(tasks), len(tasks), PAGE_LIMIT)
-            if not tasks or (total is not None and seen >= total):
+            answer = self._tasks_page(project_id, page, task_filter, include_answer)
+            yield from answer.tasks
+            seen += len(answer.tasks)
+            if not answer.tasks or (answer.total is not None and seen >= answer.total):
                 return
             page += 1
+
+    def _tasks_page(
+        self, project_id: str, page: int, task_filter: TaskFilter, include_answer: bool
+    ) -> TaskPage:
+        response = self._call(
+            partial(
+                self._sdk.get_tasks,
+                project_id,
+                page=page,
+                limit=PAGE_LIMIT,
+                include_answer=include_answer,
+                task_filter=task_filter,
+            ),
+            f"list tasks page {page}",
+        )
+        data, tasks = listed_items(response, "tasks")
+        return TaskPage(tasks=tasks, total=total_of(data, (page - 1) * PAGE_LIMIT, len(tasks), PAGE_LIMIT))
 
     def _call(self, fn: Any, what: str) -> Any:
         return call_with_retries(fn, what, self._retry)
