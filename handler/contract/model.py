@@ -37,6 +37,7 @@ from handler.outputs.shapes import (
     Zone,
 )
 
+# Re-exported: named here so that `from handler.contract.model import Polygon` type-checks.
 __all__ = [
     "BoundingBox",
     "Mask",
