@@ -186,7 +186,7 @@ def test_a_rate_limited_key_slows_the_run_down_but_fails_nothing(
         f"\nrate-limited run: {served} Hub calls served ({served / 2000:.4f} per asset), "
         f"{throttled} answered 429"
     )
-    assert served / 2000 <= 0.03
+    assert served / 2000 <= 0.02  # one tasks page per 100 assets, one import per job of 128
 
 
 def test_a_team_uploading_while_the_run_lists_gets_each_asset_labeled_once(
