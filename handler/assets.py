@@ -37,6 +37,14 @@ class AssetError(Exception):
     """This one asset cannot be used; the message is safe to show to the user."""
 
 
+class AssetNotReadError(AssetError):
+    """Its content is media the model does not read (a video behind a URL without an extension)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"not an image: its content is {kind}, which this model does not read")
+        self.kind = kind
+
+
 class AssetDeniedError(AssetError):
     """The storage answered 401 or 403: a private URL, which Hub may sign for us."""
 
@@ -132,7 +140,7 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:
         # Its URL did not say (or lied): its content says what it is, for the user to see.
         kind = kind_of_content(data[:4096])
         if kind not in ("image", "unknown"):
-            raise AssetError(f"not an image: its content is {kind}, which this model does not read") from None
+            raise AssetNotReadError(kind) from None
         raise AssetError(f"not a readable image: {exc}") from None
     if width * height > max_pixels:
         raise AssetError(f"image is {width}x{height} pixels, more than the {max_pixels} allowed")

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import Any, TypeVar
 
-from handler.assets import AssetError
+from handler.assets import AssetError, AssetNotReadError
 from handler.cancel_watch import CancelWatch
 from handler.contract import telemetry
 from handler.contract.chunks import chunked
@@ -144,6 +144,8 @@ def _collect(batch: Iterable[tuple[AssetRef, Future[Image]]], tally: JobTally) -
     for asset, future in batch:
         try:
             loaded.append((asset, future.result()))
+        except AssetNotReadError as exc:
+            tally.skip(exc.kind)
         except AssetError as exc:
             tally.fail(asset, str(exc))
         except HubBusyError:  # signing was rate-limited past patience: the job goes back, whole

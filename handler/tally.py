@@ -32,6 +32,7 @@ class JobTally:
     failures: list[AssetFailure] = field(default_factory=list)
     unfinished: list[AssetRef] = field(default_factory=list)
     cancelled: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)  # by media kind
     seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # by phase
     classes: Counter[str] = field(default_factory=Counter)
     score_bins: list[int] = field(default_factory=lambda: [0] * SCORE_BINS)
@@ -42,6 +43,11 @@ class JobTally:
     def fail(self, asset: AssetRef, reason: str) -> None:
         self.failures.append(AssetFailure(external_id=asset.external_id, reason=reason[:200]))
         self.unfinished.append(asset)
+
+    def skip(self, kind: str) -> None:
+        """Downloaded, and not media the model reads: counted by kind, not failed (a retry would
+        only download it again)."""
+        self.skipped[kind] += 1
 
     def cancel(self, assets: Sequence[AssetRef]) -> None:
         """Not processed: the run was cancelled before their turn."""
@@ -85,6 +91,7 @@ class JobTally:
             over_max_objects=self.over_max_objects,
             assets_cancelled=self.cancelled,
             objects_converted=self.converted,
+            assets_skipped=dict(self.skipped),
         )
         figures = JobFigures(
             queued_at=queued_at,

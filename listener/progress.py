@@ -7,6 +7,7 @@ picks a run up where it was.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from handler.contract.messages import JobCounts, JobFinished, RunFailed, RunPlanned, is_retry_job
@@ -91,8 +92,9 @@ class RunProgress:
         t = self.totals()
         elapsed = (now or time.time()) - self.run.accepted_at
         message = f"{self._headline(t)} in {elapsed:.1f} s; {t.assets_empty} assets had nothing to label; "
-        if self.plan.skipped:
-            message += f"{sum(self.plan.skipped.values())} assets skipped ({_reasons(self.plan.skipped)}); "
+        skipped = skipped_by_why(self.plan, t)
+        if skipped:
+            message += f"{sum(skipped.values())} assets skipped ({_reasons(skipped)}); "
         message += f"{t.assets_failed + self.plan.failed} assets failed"
         if t.assets_cancelled:
             message += f"; {t.assets_cancelled} assets not processed"
@@ -102,7 +104,7 @@ class RunProgress:
         assert self.plan is not None
         total = self.plan.total_assets
         if self.cancelled:
-            done = t.assets_labeled + t.assets_empty + t.assets_failed
+            done = done_assets(t)
             return (
                 f"Cancelled after {done} of {total} assets: pre-labeled {t.assets_labeled} "
                 f"with {t.objects_created} objects"
@@ -130,7 +132,7 @@ class RunProgress:
             return []
         self.last_progress_at = now
         t = self.totals()
-        done = t.assets_labeled + t.assets_empty + t.assets_failed
+        done = done_assets(t)
         if self.plan is None:  # still listing: jobs run while later pages are read
             return [("INFO", f"Progress: {done} assets done, {t.assets_failed} failed; still listing assets")]
         done += self.plan.failed + sum(self.plan.skipped.values())
@@ -163,6 +165,13 @@ def _planned(plan: RunPlan) -> str:
     if plan.failed:
         parts.append(f"{plan.failed} cannot be read")
     return ", ".join(parts)
+
+
+def skipped_by_why(plan: RunPlan | None, totals: JobCounts) -> dict[str, int]:
+    """Assets skipped while planning (by their URL or their task) and by the jobs (by their content)."""
+    merged = Counter(plan.skipped if plan else {})
+    merged.update(totals.assets_skipped)
+    return dict(merged)
 
 
 def _reasons(skipped: dict[str, int]) -> str:

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from handler.contract.ledger import Ledger
 from handler.contract.messages import AssetFailure, AssetRef, JobCounts, RunPlanned
@@ -25,20 +26,32 @@ ESTIMATE_LOOK_BACK = 50  # runs of the index looked at to find them
 
 
 def sum_counts(counts: Sequence[JobCounts]) -> JobCounts:
-    fields = JobCounts.model_fields
-    return JobCounts(**{name: sum(getattr(c, name) for c in counts) for name in fields})
+    total: dict[str, Any] = JobCounts().model_dump()  # zeros, and no count by kind
+    for c in counts:
+        total = {name: _plus(value, getattr(c, name)) for name, value in total.items()}
+    return JobCounts(**total)
+
+
+def _plus(a: Any, b: Any, sign: int = 1) -> Any:
+    """A count plus (or minus) another: numbers, or counts by kind (a dict), key by key."""
+    if isinstance(b, dict):
+        merged = Counter(a or {})
+        merged.update({key: sign * n for key, n in b.items()})
+        return {key: n for key, n in merged.items() if n > 0}
+    return a + sign * b
 
 
 def net_counts(jobs: Sequence[JobCounts], replaced: Sequence[JobCounts]) -> JobCounts:
     """Every job's counts, less what retried assets had counted before their retry."""
     total, earlier = sum_counts(jobs), sum_counts(replaced)
     return JobCounts(
-        **{name: getattr(total, name) - getattr(earlier, name) for name in JobCounts.model_fields}
+        **{name: _plus(getattr(total, name), getattr(earlier, name), -1) for name in JobCounts.model_fields}
     )
 
 
 def done_assets(counts: JobCounts) -> int:
-    return counts.assets_labeled + counts.assets_empty + counts.assets_failed
+    skipped = sum(counts.assets_skipped.values())
+    return counts.assets_labeled + counts.assets_empty + counts.assets_failed + skipped
 
 
 @dataclass

@@ -59,7 +59,7 @@ class RunView:
             "labeled": totals.assets_labeled,
             "empty": totals.assets_empty,
             "failed": totals.assets_failed + (plan.failed if plan else 0),
-            "skipped": sum(plan.skipped.values()) if plan else 0,
+            "skipped": (sum(plan.skipped.values()) if plan else 0) + sum(totals.assets_skipped.values()),
             "not_processed": totals.assets_cancelled,
             "objects": totals.objects_created,
             "started_at": self.run.accepted_at,

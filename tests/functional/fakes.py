@@ -250,12 +250,13 @@ class FakeStorage:
         self.png = demo_data.encode(np.full((48, 64, 3), 128, dtype=np.uint8), "PNG")
         self.downloads = 0
         self.missing: set[str] = set()
+        self.files: dict[str, bytes] = {}  # URLs that hold something other than the grey PNG
 
     def download(self, url: str) -> bytes:
         self.downloads += 1
         if url in self.missing:
             raise AssetError("the asset's host answered 404 (files.example)")
-        return self.png
+        return self.files.get(url, self.png)
 
     def decode(self, data: bytes) -> Image:
         return decode_image(data)

@@ -53,6 +53,19 @@ def test_a_mixed_project_labels_its_images_and_counts_the_rest_by_kind_without_d
     assert "4 assets skipped (2 video, 1 document, 1 text)" in message
 
 
+def test_an_asset_whose_url_names_no_kind_is_judged_by_its_content_and_skipped_by_kind() -> None:
+    assets = [HubAsset(f"a{n}", f"file{n}", suffix="") for n in range(3)]  # no extension at all
+    world = World(FakeHub(assets, PROJECT))
+    world.storage.files[assets[1].url] = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64  # a video
+    world.click_run()
+    world.work()
+    world.relay_all()
+    assert [len(a.objects) for a in world.hub.assets] == [1, 0, 1]
+    ((message, error),) = world.notifier.responses
+    assert not error and message.startswith("Pre-labeled 2 of 3 assets")
+    assert "1 assets skipped (1 video)" in message and "0 assets failed" in message
+
+
 @pytest.mark.parametrize(
     "category_schema",
     [{"Object": "box"}, {"box": "Object"}, {"schemaId": "box", "modelClass": "Object"}],

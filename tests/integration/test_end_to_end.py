@@ -249,12 +249,14 @@ OTHER_MEDIA = {
     "clip.mp4": ("video/mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64),
     "notes.txt": ("text/plain", b"Some notes, not a picture.\n"),
     "report.pdf": ("application/pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"),
+    # Served as `<id>.bin`: its URL names no kind, so it is downloaded and its content decides.
+    "clip-without-extension": ("application/octet-stream", b"\x00\x00\x00\x18ftypisom" + b"\x00" * 64),
 }
 
 
 def seed_mixed_project(emulator: EmulatorControl, project_id: str, **project: Any) -> list[dict[str, Any]]:
-    """Three demo images (one face) and a video, a text and a PDF, in a project whose `type` is
-    left out, as in the docs' "Get Project" sample."""
+    """Three demo images (one face), a video, a text, a PDF and a video whose URL does not say so, in a
+    project whose `type` is left out, as in the docs' "Get Project" sample."""
     demo = next(p for p in demo_data.demo_seed()["projects"] if p["_id"] == demo_data.PROJECT_ID)
     face = next(a for a in demo["assets"] if a["externalId"] in demo_data.FACE_EXTERNAL_IDS)
     others = [a for a in demo["assets"] if a["externalId"] not in demo_data.FACE_EXTERNAL_IDS][:2]
@@ -317,7 +319,8 @@ def test_a_mixed_project_labels_its_images_and_counts_the_rest_by_kind_without_d
     emulator.reset_stats()
     message = run_on(emulator, adapter, MIXED_PROJECT_ID)
     assert_three_images_run(message)
-    assert file_downloads(emulator) == len(images)  # the video, the text and the PDF were never fetched
+    # The video, the text and the PDF were never fetched; the one whose URL said nothing was.
+    assert file_downloads(emulator) == len(images) + 1
     labeled = {a["externalId"]: a["importCount"] for a in emulator.labels(MIXED_PROJECT_ID)["assets"]}
     assert all(labeled[name] == 0 for name in OTHER_MEDIA)
 
@@ -351,10 +354,10 @@ def labeled_in(message: str) -> int:
 
 def assert_three_images_run(message: str) -> None:
     """Every image ran (pre-labeled, or nothing found on it), the other three were skipped by kind."""
-    assert message.startswith("Pre-labeled ") and " of 6 assets" in message, message
+    assert message.startswith("Pre-labeled ") and " of 7 assets" in message, message
     empty = int(message.split(" assets had nothing to label")[0].rsplit(" ", 1)[1])
     assert labeled_in(message) >= 1 and labeled_in(message) + empty == 3, message  # one image has a face
-    assert "3 assets skipped (1 document, 1 text, 1 video)" in message and "0 assets failed" in message
+    assert "4 assets skipped (2 video, 1 document, 1 text)" in message and "0 assets failed" in message
 
 
 def test_a_box_model_mapped_to_a_polygon_tool_imports_polygons_hub_takes(emulator, adapter):

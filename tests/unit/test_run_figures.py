@@ -94,3 +94,17 @@ def test_the_estimate_is_the_mean_pace_of_earlier_runs() -> None:
         estimate_line(_Ledger(), run, small)
         == "1 assets, about 1 second at the current rate (from 2 earlier runs)."
     )  # type: ignore[arg-type]
+
+
+def test_counts_by_kind_add_up_and_retries_take_theirs_away() -> None:
+    from handler.contract.messages import JobCounts
+    from handler.contract.run_figures import done_assets, net_counts, sum_counts
+
+    jobs = [
+        JobCounts(assets_labeled=2, assets_skipped={"video": 1}),
+        JobCounts(assets_failed=1, assets_skipped={"video": 2, "document": 1}),
+    ]
+    total = sum_counts(jobs)
+    assert total.assets_skipped == {"video": 3, "document": 1} and done_assets(total) == 7
+    net = net_counts(jobs, [JobCounts(assets_failed=1, assets_skipped={"document": 1})])
+    assert net.assets_failed == 0 and net.assets_skipped == {"video": 3}
