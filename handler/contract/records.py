@@ -58,7 +58,7 @@ class RunPlan(_Record):
 
 
 class ListingPosition(_Record):
-    """Where the walk over one selection's assets listing stands (handler/planning/listing_walk.py)."""
+    """Where the walk over a listing stands (handler/planning/listing_walk.py)."""
 
     next_index: int = 0  # the place in the listing of the next asset not yet listed
     total: int | None = None  # the listing's total in the last answer (None: not read yet)
