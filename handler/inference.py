@@ -28,7 +28,7 @@ from handler.contract.retry import HubBusyError
 from handler.deps import Deps
 from handler.import_journal import ImportJournal
 from handler.importer import Importer
-from handler.prelabels import AssetLabels, BadModelOutputError, build_item, validate_output
+from handler.outputs.prelabels import AssetLabels, BadModelOutputError, build_item, validate_output
 from handler.private_assets import AssetReader
 from handler.tally import JobTally
 

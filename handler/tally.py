@@ -17,7 +17,7 @@ from handler.contract.records import (
     SampleAsset,
     SampleBox,
 )
-from handler.prelabels import AssetLabels
+from handler.outputs.prelabels import AssetLabels
 
 
 @dataclass

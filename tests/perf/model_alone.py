@@ -21,7 +21,7 @@ from handler.contract.messages import AssetRef
 from handler.contract.model import Image, Model, PredictContext, load_model_factory
 from handler.contract.records import ClassTarget
 from handler.contract.run_config import parse_config_json
-from handler.prelabels import build_item
+from handler.outputs.prelabels import build_item
 from infra import demo_data
 from infra.emulator.control import EmulatorControl
 

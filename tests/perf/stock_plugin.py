@@ -23,7 +23,7 @@ from handler.contract.messages import AssetRef
 from handler.contract.model import Model, ModelSpec, PredictContext, load_model_factory
 from handler.contract.records import ClassTarget
 from handler.contract.run_config import parse_config_json
-from handler.prelabels import build_item
+from handler.outputs.prelabels import build_item
 
 PAGE_LIMIT = 100
 IMPORT_BATCH = 100

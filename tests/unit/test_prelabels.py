@@ -5,7 +5,7 @@ from handler.contract.messages import AssetRef
 from handler.contract.model import BoundingBox, ModelSpec, NoConfig, Point, Prediction
 from handler.contract.records import ClassTarget
 from handler.contract.run_config import RunConfig
-from handler.prelabels import BadModelOutputError, apply_policy, build_item, validate_output
+from handler.outputs.prelabels import BadModelOutputError, apply_policy, build_item, validate_output
 
 pytestmark = pytest.mark.unit
 SPEC = ModelSpec(classes={"Face": "bounding-box", "Nose": "point"}, config=NoConfig)
