@@ -106,3 +106,14 @@ def test_the_policy_drops_below_min_score_keeps_unscored_and_keeps_the_best_unde
     assert [p.score for p in kept] == [0.8, 0.5] and (below, over) == (0, 3)
     kept, _, _ = apply_policy(_scored(None, 0.0, None), RunConfig(max_objects=2))
     assert [p.score for p in kept] == [0.0, None]  # scored before unscored
+
+
+def test_a_mask_not_the_size_of_its_image_is_refused_before_anything_is_uploaded():
+    from handler.outputs.shapes import Mask
+
+    spec = ModelSpec(classes={"Blob": "mask"}, config=NoConfig)
+    wrong = [[Prediction(class_name="Blob", shape=Mask(mask=np.ones((50, 200), bool)))], []]
+    with pytest.raises(BadModelOutputError, match="a mask of 200x50 for an image of 200x100"):
+        validate_output(wrong, IMAGES, spec)
+    right = [[Prediction(class_name="Blob", shape=Mask(mask=np.ones((100, 200), bool)))], []]
+    assert validate_output(right, IMAGES, spec)[0][0].shape.kind == "mask"
