@@ -70,7 +70,6 @@ def seen(value: Any) -> str:
 class ListedTask:
     """One task of the tasks listing, as planning needs it."""
 
-    task_id: str
     asset_id: str
     external_id: str
     data: str | None  # the asset's URL; None when Hub gave none
@@ -93,7 +92,6 @@ def read_task(task: Any) -> ListedTask:
     details = asset if isinstance(asset, dict) else {}
     data = details.get("data")
     return ListedTask(
-        task_id=id_of(task),
         asset_id=asset_id,
         external_id=text_of(details.get("externalId")) or text_of(task.get("externalId")),
         data=data if isinstance(data, str) and data else None,
