@@ -26,18 +26,21 @@ def resolve_targets(
             f"Please complete class mapping: map the model's classes ({classes}) to labels of "
             "your project, then run again."
         )
-    return tuple(_resolve_one(entry, project, spec) for entry in mapping)
+    tools = _tools_by_schema_id(project)
+    return tuple(_resolve_one(entry, tools, project, spec) for entry in mapping)
 
 
-def _resolve_one(entry: ClassMapping, project: dict[str, Any], spec: ModelSpec[Any]) -> ClassTarget:
+def _resolve_one(
+    entry: ClassMapping, tools: dict[str, dict[str, Any]], project: dict[str, Any], spec: ModelSpec[Any]
+) -> ClassTarget:
     kind = spec.classes.get(entry.modelClass)
     if kind is None:
         raise MappingError(
             f"The model has no class {entry.modelClass!r}; its classes are: {', '.join(spec.classes)}."
         )
     fills = " or ".join(TOOLS_FOR[kind])
-    tool = _tools_by_schema_id(project).get(entry.schemaId)
-    if tool is None:
+    tool = tools.get(entry.schemaId)
+    if tool is None:  # the ontology's other entries are looked at only to say what it is instead
         other = _other_entries(project).get(entry.schemaId)
         what = (
             f"{other[1]!r}, a {other[0]}"
