@@ -7,12 +7,11 @@ picks a run up where it was.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
 from handler.contract.messages import JobCounts, JobFinished, RunFailed, RunPlanned, is_retry_job
 from handler.contract.records import JobResult, RetryRecord, RunPlan, RunRecord
-from handler.contract.run_figures import done_assets, net_counts, sum_counts
+from handler.contract.run_figures import done_assets, net_counts, skipped_by_why, sum_counts
 
 MAX_FAILURE_LINES = 50  # per run; the rest are counted in the final message
 LogLine = tuple[str, str]  # (level, message)
@@ -165,13 +164,6 @@ def _planned(plan: RunPlan) -> str:
     if plan.failed:
         parts.append(f"{plan.failed} cannot be read")
     return ", ".join(parts)
-
-
-def skipped_by_why(plan: RunPlan | None, totals: JobCounts) -> dict[str, int]:
-    """Assets skipped while planning (by their URL or their task) and by the jobs (by their content)."""
-    merged = Counter(plan.skipped if plan else {})
-    merged.update(totals.assets_skipped)
-    return dict(merged)
 
 
 def _reasons(skipped: dict[str, int]) -> str:

@@ -49,6 +49,13 @@ def net_counts(jobs: Sequence[JobCounts], replaced: Sequence[JobCounts]) -> JobC
     )
 
 
+def skipped_by_why(plan: RunPlan | None, totals: JobCounts) -> dict[str, int]:
+    """Assets skipped while planning (by their URL or their task) and by the jobs (by their content)."""
+    merged = Counter(plan.skipped if plan else {})
+    merged.update(totals.assets_skipped)
+    return dict(merged)
+
+
 def done_assets(counts: JobCounts) -> int:
     skipped = sum(counts.assets_skipped.values())
     return counts.assets_labeled + counts.assets_empty + counts.assets_failed + skipped

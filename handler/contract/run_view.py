@@ -11,7 +11,7 @@ from typing import Any
 from handler.contract.ledger import Ledger
 from handler.contract.messages import JobCounts
 from handler.contract.records import FinalRecord, RunPlan, RunRecord
-from handler.contract.run_figures import RunFigures, done_assets, eta_seconds, to_label
+from handler.contract.run_figures import RunFigures, done_assets, eta_seconds, skipped_by_why, to_label
 from handler.contract.run_state import RunState, run_state
 
 
@@ -59,7 +59,7 @@ class RunView:
             "labeled": totals.assets_labeled,
             "empty": totals.assets_empty,
             "failed": totals.assets_failed + (plan.failed if plan else 0),
-            "skipped": (sum(plan.skipped.values()) if plan else 0) + sum(totals.assets_skipped.values()),
+            "skipped": sum(skipped_by_why(plan, totals).values()),
             "not_processed": totals.assets_cancelled,
             "objects": totals.objects_created,
             "started_at": self.run.accepted_at,
