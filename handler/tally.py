@@ -29,6 +29,7 @@ class JobTally:
     below_min_score: int = 0
     over_max_objects: int = 0
     converted: int = 0
+    answers: int = 0
     failures: list[AssetFailure] = field(default_factory=list)
     unfinished: list[AssetRef] = field(default_factory=list)
     cancelled: int = 0
@@ -68,12 +69,13 @@ class JobTally:
         self.labeled += 1
         self.objects += objects
         if labels is not None:
+            self.answers += labels.answers
             self._figures_of(labels)
             if asset is not None and len(self.samples) < MAX_SAMPLES_PER_JOB:
                 self.samples.append(_sample(asset, labels))
 
     def _figures_of(self, labels: AssetLabels) -> None:
-        for prediction in labels.kept:
+        for prediction in (*labels.kept, *labels.answered):
             self.classes[prediction.class_name] += 1
             if prediction.score is None:
                 self.unscored += 1
@@ -91,6 +93,7 @@ class JobTally:
             over_max_objects=self.over_max_objects,
             assets_cancelled=self.cancelled,
             objects_converted=self.converted,
+            answers_given=self.answers,
             assets_skipped=dict(self.skipped),
         )
         figures = JobFigures(

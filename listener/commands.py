@@ -17,7 +17,7 @@ from handler.contract.queues import MessageQueue
 from handler.contract.run_config import default_config_json
 from handler.contract.settings import Settings
 from handler.contract.stack_outputs import resolve_settings
-from handler.outputs.conversions import TOOLS_FOR
+from listener.mapping import what_fills
 from listener.run_commands import add_run_commands
 
 
@@ -68,9 +68,14 @@ def plugin_info(args: argparse.Namespace) -> int:
     print("Class Names (paste each line below as it is, one class per line):")
     for name in spec.classes:
         print(name)
-    print("\nTheir shapes, and the project tools each can fill (map each class to one of them):")
+    print("\nWhat each class gives, and what to map it to in your project:")
     for name, kind in spec.classes.items():
-        print(f"  {name}: {kind} -> {', '.join(TOOLS_FOR[kind])}")
+        print(f"  {name}: {kind} -> {what_fills(kind)}")
+        if name in spec.nested:
+            print(
+                f"    (about each {spec.nested[name]!r} object: a classification nested in the tool "
+                f"{spec.nested[name]!r} is mapped to; left unmapped, that tool's only one that fits)"
+            )
     print("\nDefault Config JSON:")
     print(default_config_json(spec))
     return 0

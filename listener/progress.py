@@ -106,9 +106,10 @@ class RunProgress:
             done = done_assets(t)
             return (
                 f"Cancelled after {done} of {total} assets: pre-labeled {t.assets_labeled} "
-                f"with {t.objects_created} objects"
+                f"with {t.objects_created} objects{_answers(t)}"
             )
-        return f"Pre-labeled {t.assets_labeled} of {total} assets with {t.objects_created} objects"
+        labeled = f"{t.assets_labeled} of {total} assets"
+        return f"Pre-labeled {labeled} with {t.objects_created} objects{_answers(t)}"
 
     def _plan_failure_lines(self, plan: RunPlan) -> list[LogLine]:
         return self._failure_lines(
@@ -149,6 +150,10 @@ def _dropped(t: JobCounts) -> str:
     if t.over_max_objects:
         parts.append(f"{t.over_max_objects} over max_objects")
     return f"; dropped {', '.join(parts)}" if parts else ""
+
+
+def _answers(t: JobCounts) -> str:
+    return f" and {t.answers_given} classification answers" if t.answers_given else ""
 
 
 def _converted(t: JobCounts) -> str:

@@ -115,6 +115,9 @@ class JobCounts(_Message):
     over_max_objects: int = 0  # predictions dropped by the run's max_objects
     assets_cancelled: int = 0  # assets not processed because the run was cancelled
     objects_converted: int = 0  # objects whose shape was converted to their mapped tool's
+    # Classification answers imported: the assets' own and those nested in objects (those imported
+    # by an earlier, interrupted attempt of the job are not counted: its journal keeps objects only).
+    answers_given: int = 0
     # Assets the model does not read, found out from their content once downloaded (their URL did
     # not say), by kind: "video" -> 2. Those the URL told are skipped while planning (RunPlanned).
     assets_skipped: dict[str, int] = Field(default_factory=dict)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 # The shapes a prediction can have live with their conversions (handler/outputs/); a model module
 # imports them from here, beside the rest of the contract.
 from handler.outputs.shapes import (
+    ANSWER_KINDS,
     BoundingBox,
     Mask,
     Point,
@@ -34,6 +35,8 @@ from handler.outputs.shapes import (
     Segmentation,
     Shape,
     ShapeKind,
+    Tag,
+    Text,
     Zone,
 )
 
@@ -48,6 +51,8 @@ __all__ = [
     "Segmentation",
     "Shape",
     "ShapeKind",
+    "Tag",
+    "Text",
     "Zone",
 ]
 
@@ -61,11 +66,16 @@ SPECS_MODULE = "handler.models.specs"
 
 
 class Prediction(BaseModel):
+    """One thing the model found: an object (a shape), or an answer about the whole asset (a `Tag`
+    or a `Text`). An object may carry answers about itself (`answers`: tags and texts of the classes
+    the spec nests in its class), e.g. the words read inside an OCR region."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     class_name: str
     shape: Shape
     score: float | None = Field(default=None, ge=0, le=1)
+    answers: tuple[Prediction, ...] = ()
 
 
 class NoConfig(BaseModel):
@@ -83,6 +93,16 @@ class ModelSpec(Generic[C]):
     classes: dict[str, ShapeKind]
     config: type[C]
     description: str = ""
+    # Answer classes (tag or text) given about an object rather than the asset: answer class ->
+    # the object class whose predictions carry it in `answers`.
+    nested: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for answer, owner in self.nested.items():
+            if self.classes.get(answer) not in ANSWER_KINDS:
+                raise ValueError(f"nested class {answer!r} must be a tag or text class of the spec")
+            if self.classes.get(owner, "tag") in ANSWER_KINDS:
+                raise ValueError(f"nested class {answer!r} must belong to an object class, not {owner!r}")
 
     @property
     def default_config(self) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from handler.contract.messages import AssetFailure, AssetRef, JobCounts, JobFinished, RunPlanned
 from handler.contract.run_config import RunConfig
-from handler.outputs.shapes import ToolKind
+from handler.outputs.shapes import ClassificationKind, ToolKind
 
 MAX_FAILURES_IN_STATUS = 20
 SCORE_BINS = 10  # score histogram: [0, 0.1), [0.1, 0.2), ... [0.9, 1.0]
@@ -24,7 +24,12 @@ class ClassTarget(_Record):
 
     model_class: str
     schema_id: str
-    tool: ToolKind  # the Ango tool it fills; the model's shape is converted to it
+    # The Ango tool it fills (the model's shape is converted to it), or the classification its
+    # answers fill.
+    tool: ToolKind | ClassificationKind
+    option: str | None = None  # a tag's answer: the option's text, as Hub's import names options
+    # For a classification nested in a tool: that tool's schemaId (the answer goes inside its objects).
+    parent: str | None = None
 
 
 class RunRecord(_Record):

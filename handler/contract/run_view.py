@@ -62,6 +62,7 @@ class RunView:
             "skipped": sum(skipped_by_why(plan, totals).values()),
             "not_processed": totals.assets_cancelled,
             "objects": totals.objects_created,
+            "answers": totals.answers_given,
             "started_at": self.run.accepted_at,
             "duration_seconds": round(end - self.run.accepted_at, 1),
         }

@@ -20,18 +20,22 @@ import numpy as np
 from handler.outputs.shapes import (
     XY,
     BoundingBox,
+    ClassificationKind,
     Mask,
     Point,
     Polygon,
     Polyline,
     RotatedBox,
     Segmentation,
-    ShapeKind,
     ToolKind,
     Zone,
 )
 
-TOOLS_FOR: dict[ShapeKind, tuple[ToolKind, ...]] = {
+# Classifications that answer by option: a tag fills the option its class is mapped to.
+CHOICE_KINDS: tuple[ClassificationKind, ...] = ("radio", "checkbox", "single-dropdown", "multi-dropdown")
+
+# The tools each geometric kind can fill (answers, tags and texts, fill classifications instead).
+TOOLS_FOR: dict[str, tuple[ToolKind, ...]] = {
     "bounding-box": ("bounding-box", "polygon", "rotated-bounding-box"),
     "rotated-bounding-box": ("rotated-bounding-box", "polygon", "bounding-box"),
     "polygon": ("polygon", "segmentation", "bounding-box"),
@@ -45,11 +49,11 @@ ToolShape = BoundingBox | RotatedBox | Polygon | Polyline | Point | Segmentation
 AnyShape = ToolShape | Mask
 
 
-def can_fill(kind: ShapeKind, tool: str) -> bool:
-    return tool in TOOLS_FOR[kind]
+def can_fill(kind: str, tool: str) -> bool:
+    return tool in TOOLS_FOR.get(kind, ())
 
 
-def convert(shape: AnyShape, tool: ToolKind, tolerance: float = 1.0) -> list[ToolShape]:
+def convert(shape: AnyShape, tool: str, tolerance: float = 1.0) -> list[ToolShape]:
     """`shape` as `tool`'s shapes: one, or one per part of a mask as polygons, or none for an empty
     mask. Raises ValueError for a pair `can_fill` refuses."""
     if not can_fill(shape.kind, tool):
@@ -106,7 +110,7 @@ def _box_around(points: Sequence[XY]) -> BoundingBox:
     )
 
 
-def _from_mask(shape: Mask, tool: ToolKind, tolerance: float) -> list[ToolShape]:
+def _from_mask(shape: Mask, tool: str, tolerance: float) -> list[ToolShape]:
     zones = mask_zones(shape.mask, tolerance)
     if not zones:
         return []

@@ -4,7 +4,7 @@ of each prediction through the user's class mapping to a `schemaId` and its tool
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,9 +13,10 @@ from handler.contract.messages import AssetRef
 from handler.contract.model import Image, ModelSpec, Prediction
 from handler.contract.records import ClassTarget
 from handler.contract.run_config import RunConfig
+from handler.outputs.answers import answers_of, is_answer
 from handler.outputs.conversions import convert
 from handler.outputs.geometry import import_geometry
-from handler.outputs.shapes import Mask
+from handler.outputs.shapes import Mask, Tag, Text
 
 
 class BadModelOutputError(Exception):
@@ -41,17 +42,30 @@ def _validate_image_predictions(
             prediction = Prediction.model_validate(prediction)
         except ValidationError as exc:
             raise BadModelOutputError(f"image {index} prediction {n}: {exc.errors()[0]['msg']}") from None
-        kind = spec.classes.get(prediction.class_name)
-        if kind is None:
-            raise BadModelOutputError(f"image {index}: class {prediction.class_name!r} is not in the spec")
-        if prediction.shape.kind != kind:
-            raise BadModelOutputError(
-                f"image {index}: class {prediction.class_name!r} must be a {kind}, "
-                f"got {prediction.shape.kind}"
-            )
+        _check_kind(index, prediction, spec, owner=None)
+        for answer in prediction.answers:
+            _check_kind(index, answer, spec, owner=prediction.class_name)
         _check_mask_size(index, prediction, image)
         checked.append(prediction)
     return checked
+
+
+def _check_kind(index: int, prediction: Prediction, spec: ModelSpec[Any], owner: str | None) -> None:
+    """The class is in the spec, with the spec's kind, given where the spec says: an answer the spec
+    nests in an object class only in that class's `answers`, anything else only at the top."""
+    name = prediction.class_name
+    kind = spec.classes.get(name)
+    if kind is None:
+        raise BadModelOutputError(f"image {index}: class {name!r} is not in the spec")
+    if prediction.shape.kind != kind:
+        raise BadModelOutputError(
+            f"image {index}: class {name!r} must be a {kind}, got {prediction.shape.kind}"
+        )
+    if spec.nested.get(name) != owner:
+        where = f"in the answers of a {spec.nested[name]!r}" if name in spec.nested else "at the top"
+        raise BadModelOutputError(f"image {index}: class {name!r} belongs {where}")
+    if prediction.answers and is_answer(prediction):
+        raise BadModelOutputError(f"image {index}: class {name!r} is an answer and cannot hold answers")
 
 
 def _check_mask_size(index: int, prediction: Prediction, image: Image) -> None:
@@ -73,6 +87,10 @@ class AssetLabels:
     over_max_objects: int = 0
     kept: tuple[Prediction, ...] = ()  # the predictions behind `item`'s objects, in order
     converted: int = 0  # objects whose shape was converted to their mapped tool's
+    # The whole-asset answers behind `item`'s classifications, and the count of classification
+    # answers in the item (the asset's and those nested in its objects).
+    answered: tuple[Prediction, ...] = ()
+    answers: int = 0
 
 
 def apply_policy(predictions: Sequence[Prediction], config: RunConfig) -> tuple[list[Prediction], int, int]:
@@ -97,34 +115,84 @@ def build_item(
     config: RunConfig | None = None,
 ) -> AssetLabels:
     """One Ango import item for one asset. Predictions of unmapped classes are dropped and counted,
-    then the run's policy (min_score, max_objects) applies to the rest.
+    then the run's policy applies: min_score to objects and answers, max_objects to objects.
 
     Object ids are derived from the run and the asset, so a retried import carries the same ids.
     """
     mapped = [p for p in predictions if p.class_name in targets]
     dropped = len(predictions) - len(mapped)
-    kept, below, over = apply_policy(mapped, config) if config else (mapped, 0, 0)
+    asset_answers = answers_of([p for p in mapped if is_answer(p)], targets, config)
+    shaped = [p for p in mapped if not is_answer(p)]
+    kept, below, over = apply_policy(shaped, config) if config else (shaped, 0, 0)
+    placed = _place(run_id, asset, image_size, kept, targets, config)
+    dropped += placed.outside
+    below += asset_answers.below_min_score + placed.nested_below
+    answers = len(asset_answers.classifications) + placed.nested_answers
+    if not placed.objects and not asset_answers.classifications:
+        return AssetLabels(None, 0, dropped, below, over)
+    address = {"data": asset.data_url} if asset.address_by_url else {"externalId": asset.external_id}
+    item: dict[str, Any] = {**address, "objects": placed.objects}
+    if asset_answers.classifications:
+        item["classifications"] = asset_answers.classifications
+    return AssetLabels(
+        item=item,
+        objects=len(placed.objects),
+        dropped=dropped,
+        below_min_score=below,
+        over_max_objects=over,
+        kept=tuple(placed.predictions),
+        converted=placed.converted,
+        answered=asset_answers.answered,
+        answers=answers,
+    )
+
+
+@dataclass
+class _Placed:
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    predictions: list[Prediction] = field(default_factory=list)  # the one behind each object
+    outside: int = 0  # predictions wholly outside the image (no object), and unmapped answers in them
+    converted: int = 0
+    nested_answers: int = 0
+    nested_below: int = 0
+
+
+def _place(
+    run_id: str,
+    asset: AssetRef,
+    image_size: tuple[int, int],
+    kept: Sequence[Prediction],
+    targets: Mapping[str, ClassTarget],
+    config: RunConfig | None,
+) -> _Placed:
+    """The import's objects: each kept prediction converted to its tool's shapes and clipped to the
+    image (one wholly outside is left out), with its own answers nested in each of its objects."""
     tolerance = config.polygon_tolerance if config else 1.0
-    objects: list[dict[str, Any]] = []
-    placed: list[Prediction] = []
-    converted = 0
+    placed = _Placed()
     for prediction in kept:
         target = targets[prediction.class_name]
+        assert not isinstance(prediction.shape, Tag | Text)  # answers were set apart by the caller
         geometries = [
             geometry
             for shape in convert(prediction.shape, target.tool, tolerance)
             if (geometry := import_geometry(shape, image_size)) is not None
         ]
         if not geometries:
-            dropped += 1
+            placed.outside += 1
             continue
+        nested = answers_of(prediction.answers, targets, config, parent=target.schema_id)
+        placed.nested_below += nested.below_min_score
+        placed.outside += nested.unmapped
         for geometry in geometries:
-            object_id = f"{run_id}-{asset.asset_id}-{len(objects)}"
-            objects.append({"schemaId": target.schema_id, "objectId": object_id, target.tool: geometry})
-            placed.append(prediction)
-        converted += len(geometries) if prediction.shape.kind != target.tool else 0
-    if not objects:
-        return AssetLabels(None, 0, dropped, below, over)
-    address = {"data": asset.data_url} if asset.address_by_url else {"externalId": asset.external_id}
-    item = {**address, "objects": objects}
-    return AssetLabels(item, len(objects), dropped, below, over, tuple(placed), converted)
+            obj: dict[str, Any] = {
+                "schemaId": target.schema_id,
+                "objectId": f"{run_id}-{asset.asset_id}-{len(placed.objects)}",
+            }
+            obj[target.tool] = geometry
+            if nested.classifications:
+                obj["classifications"] = nested.classifications
+                placed.nested_answers += len(nested.classifications)
+            placed.objects.append(obj)
+            placed.predictions.append(prediction)
+        placed.converted += len(geometries) if prediction.shape.kind != target.tool else 0
+    return placed

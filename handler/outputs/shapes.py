@@ -3,6 +3,10 @@
 Coordinates are pixels of the image the model was given: x to the right, y down, origin top-left.
 Each shape's `kind` names the Ango tool of the same geometry, except `mask`, which no tool imports
 as it is: a mask becomes segmentation zones, polygons or a box (conversions.py).
+
+Two kinds are answers, not geometry: a `tag` says its class applies (to the whole asset, or, nested,
+to the object it is attached to) and fills a choice classification's option; a `text` carries free
+text for a text classification (answers.py).
 """
 
 from __future__ import annotations
@@ -15,10 +19,22 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 # Ango tools a model's predictions can fill (imerit-ango `Tool`, minus ner/pdf/brush/pct, which
 # need other media or other import paths).
 ToolKind = Literal["bounding-box", "rotated-bounding-box", "polygon", "polyline", "point", "segmentation"]
-# What a model may declare for a class: a tool's shape, or a mask.
+# Ango classifications a model's answers can fill (imerit-ango `Classification`, minus tree-dropdown,
+# instance, boolean and rank, whose import answers no source shows).
+ClassificationKind = Literal["radio", "checkbox", "single-dropdown", "multi-dropdown", "text"]
+# What a model may declare for a class: a tool's shape, a mask, or an answer.
 ShapeKind = Literal[
-    "bounding-box", "rotated-bounding-box", "polygon", "polyline", "point", "segmentation", "mask"
+    "bounding-box",
+    "rotated-bounding-box",
+    "polygon",
+    "polyline",
+    "point",
+    "segmentation",
+    "mask",
+    "tag",
+    "text",
 ]
+ANSWER_KINDS: frozenset[str] = frozenset({"tag", "text"})
 
 XY = tuple[float, float]
 
@@ -109,6 +125,28 @@ class Mask(_Shape):
         return int(width), int(height)
 
 
+class Tag(_Shape):
+    """The class applies: to the whole asset, or (nested in an object's answers) to that object. It
+    fills the classification option its class is mapped to."""
+
+    kind: Literal["tag"] = "tag"
+
+
+class Text(_Shape):
+    """Free text for a text classification: a caption, or the words read inside an OCR region."""
+
+    kind: Literal["text"] = "text"
+    text: str = Field(min_length=1, max_length=10_000)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("text must not be blank")
+        return text
+
+
 Shape = Annotated[
-    BoundingBox | RotatedBox | Polygon | Polyline | Point | Segmentation | Mask, Field(discriminator="kind")
+    BoundingBox | RotatedBox | Polygon | Polyline | Point | Segmentation | Mask | Tag | Text,
+    Field(discriminator="kind"),
 ]

@@ -97,7 +97,7 @@ def test_shapes_convert_to_the_tools_they_are_mapped_to_without_inventing_anythi
         ("Blob", "point", "Map it to a segmentation or polygon or bounding-box tool"),
         ("Box", "scene", "is mapped to 'Scene', a radio classification of this project"),
         ("Box", "near", "is mapped to 'Near', a one-to-one relation of this project"),
-        ("Box", "kind", "is mapped to 'Kind', a checkbox classification of this project"),
+        ("Box", "kind", "is mapped to 'Kind', a checkbox classification nested in 'Car'"),
     ],
 )
 def test_a_mapping_that_cannot_work_refuses_the_run_naming_class_tool_and_what_would(

@@ -86,7 +86,9 @@ def test_the_listener_accepts_a_run_for_a_model_it_could_not_create() -> None:
     (run_key,) = [key for key in aws.objects if key.endswith("/run.json")]
     run = json.loads(aws.objects[run_key])
     assert run["config"]["model"] == {"threshold": 0.7}
-    assert run["targets"] == [{"model_class": "Car", "schema_id": "car1", "tool": "bounding-box"}]
+    assert run["targets"] == [
+        {"model_class": "Car", "schema_id": "car1", "tool": "bounding-box", "option": None, "parent": None}
+    ]
     assert [json.loads(body)["kind"] for body in aws.messages] == ["plan"]
     assert "torch_that_does_not_exist" not in sys.modules
 

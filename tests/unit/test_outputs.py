@@ -7,9 +7,22 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
+from handler.contract.model import ModelSpec, NoConfig, Prediction
 from handler.outputs.conversions import TOOLS_FOR, can_fill, convert, corners, mask_zones
 from handler.outputs.geometry import import_geometry
-from handler.outputs.shapes import BoundingBox, Mask, Point, Polygon, Polyline, RotatedBox, Segmentation, Zone
+from handler.outputs.prelabels import BadModelOutputError, validate_output
+from handler.outputs.shapes import (
+    BoundingBox,
+    Mask,
+    Point,
+    Polygon,
+    Polyline,
+    RotatedBox,
+    Segmentation,
+    Tag,
+    Text,
+    Zone,
+)
 
 pytestmark = pytest.mark.unit
 BOX = BoundingBox(x=10, y=20, width=30, height=40)
@@ -125,3 +138,38 @@ def test_import_geometry_clips_to_the_image_and_drops_what_lies_outside() -> Non
     assert import_geometry(Segmentation(zones=zones), size) == {
         "zones": [{"region": [[0, 0], [40, 0], [40, 40], [0, 40]], "holes": [[[10, 10], [20, 10], [20, 20]]]}]
     }
+
+
+def test_answers_are_checked_where_the_model_hands_them_over() -> None:
+    spec = ModelSpec(
+        classes={"Word": "polygon", "text": "text", "blurred": "tag"},
+        config=NoConfig,
+        nested={"text": "Word"},
+    )
+    image = np.zeros((10, 10, 3), dtype=np.uint8)
+    word = Polygon(points=((0, 0), (5, 0), (5, 5)))
+    read = Prediction(class_name="text", shape=Text(text="HELLO"))
+    good = [
+        Prediction(class_name="Word", shape=word, answers=(read,)),
+        Prediction(class_name="blurred", shape=Tag(), score=0.7),
+    ]
+    assert validate_output([good], [image], spec) == [good]
+    wrong = {
+        "belongs in the answers of a 'Word'": [read],  # a nested class given about the whole image
+        "'blurred' belongs at the top": [Prediction(class_name="Word", shape=word, answers=(good[1],))],
+        "'text' must be a text, got tag": [
+            Prediction(class_name="Word", shape=word, answers=(Prediction(class_name="text", shape=Tag()),))
+        ],
+        "is an answer and cannot hold answers": [
+            Prediction(class_name="blurred", shape=Tag(), answers=(good[1],))
+        ],
+    }
+    for said, predictions in wrong.items():
+        with pytest.raises(BadModelOutputError, match=said):
+            validate_output([predictions], [image], spec)
+    with pytest.raises(ValidationError, match="blank"):
+        Text(text="  ")
+    with pytest.raises(ValueError, match="must belong to an object class"):
+        ModelSpec(classes={"a": "tag", "b": "tag"}, config=NoConfig, nested={"a": "b"})
+    with pytest.raises(ValueError, match="must be a tag or text class"):
+        ModelSpec(classes={"a": "polygon", "b": "polygon"}, config=NoConfig, nested={"a": "b"})
