@@ -10,6 +10,7 @@ VENV := .venv
 LS_VENV := .venv-localstack
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
+OCR_REQUIREMENTS := handler/models/ocr-requirements.txt
 
 .PHONY: demo test unit lint typecheck localstack-start localstack-stop clean
 
@@ -43,10 +44,13 @@ localstack-start: $(VENV)/.installed $(LS_VENV)/.installed
 localstack-stop: $(VENV)/.installed
 	$(VENV)/bin/ango-batch localstack stop
 
-$(VENV)/.installed: pyproject.toml
+# rapidocr (the "ocr" model) goes in without its dependencies, which the ocr extra lists but for
+# opencv-python: that would clash with opencv-python-headless (one `cv2`; see pyproject.toml).
+$(VENV)/.installed: pyproject.toml $(OCR_REQUIREMENTS)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
 	$(VENV)/bin/pip install $(PIP_QUIET) -e '.[dev]'
+	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps -r $(OCR_REQUIREMENTS)
 	touch $@
 
 # LocalStack gets its own environment: its pins clash with the project's.

@@ -59,9 +59,14 @@ __all__ = [
 Image = npt.NDArray[np.uint8]  # H x W x 3, BGR, as OpenCV decodes it
 
 
-BUILTIN_MODELS = {"haar": "handler.models.haar", "fixed-latency": "handler.models.fixed_latency"}
+BUILTIN_MODELS = {
+    "haar": "handler.models.haar",
+    "fixed-latency": "handler.models.fixed_latency",
+    "ocr": "handler.models.ocr",
+    "quality": "handler.models.quality",
+}
 # Their specs, importable without the models themselves (the listener's view).
-BUILTIN_SPECS = {"haar": "HAAR", "fixed-latency": "FIXED_LATENCY"}
+BUILTIN_SPECS = {"haar": "HAAR", "fixed-latency": "FIXED_LATENCY", "ocr": "OCR", "quality": "QUALITY"}
 SPECS_MODULE = "handler.models.specs"
 
 

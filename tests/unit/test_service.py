@@ -28,7 +28,7 @@ print(" ".join(sorted(m for m in sys.modules if m.startswith(("handler", "listen
 """
 
 RUNNER = {"handler.deps", "handler.runner", "handler.inference", "handler.assets", "handler.planning.planner"}
-MODELS = {"handler.models.haar", "handler.models.fixed_latency"}
+MODELS = {f"handler.models.{name}" for name in ("haar", "fixed_latency", "ocr", "quality")}
 
 
 def test_a_built_listener_holds_no_opencv_no_model_and_no_job_runner() -> None:
