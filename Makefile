@@ -12,10 +12,14 @@ SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 OCR_REQUIREMENTS := handler/models/ocr-requirements.txt
 
-.PHONY: demo test unit lint typecheck localstack-start localstack-stop clean
+.PHONY: demo demo-ocr test unit lint typecheck localstack-start localstack-stop clean
 
 demo: $(VENV)/.installed $(LS_VENV)/.installed
 	$(VENV)/bin/ango-batch demo
+
+# The OCR model on the demo's pictures of text: out/labeled-document.png shows the lines and their text.
+demo-ocr: $(VENV)/.installed $(LS_VENV)/.installed
+	$(VENV)/bin/ango-batch demo --model ocr
 
 test: $(VENV)/.installed $(LS_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(VENV)/bin/python -m pytest

@@ -13,6 +13,9 @@ def add_dev_commands(commands: Any) -> None:
     demo = commands.add_parser("demo", help="the local demo: LocalStack, emulator, listener, workers")
     demo.add_argument("--workers", type=int, default=2)
     demo.add_argument("--out", default="out", help="folder for the picture of a labeled asset")
+    demo.add_argument(
+        "--model", default="haar", choices=("haar", "ocr"), help="haar: faces; ocr: pictures of text"
+    )
     demo.set_defaults(func=_demo)
     for name, help_text in {
         "up": "deploy template.yaml to LocalStack (compute left out) and print its outputs",
@@ -42,4 +45,4 @@ def _delegate(name: str) -> Callable[[list[str]], int]:
 def _demo(args: argparse.Namespace) -> int:
     from infra.demo import run_demo
 
-    return run_demo(workers=args.workers, out_dir=args.out)
+    return run_demo(workers=args.workers, out_dir=args.out, model=args.model)

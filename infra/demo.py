@@ -3,6 +3,9 @@
 LocalStack (queues, bucket, key from template.yaml), the Ango Hub emulator with a demo project, one
 listener and N workers as separate processes; then a user clicks Run on Batch A, a progress bar
 follows the run, and the final message, a summary and a picture of a labeled asset come out.
+
+`--model haar` (the default) finds faces in the faces project; `--model ocr` reads the documents
+project's pictures of text, each line a rotated box holding the text read in it.
 """
 
 from __future__ import annotations
@@ -14,16 +17,20 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import cv2
+import numpy as np
 import requests
 
 from handler.assets import decode_image
 from handler.contract.model import load_model_factory
 from handler.contract.run_config import default_config_json
+from handler.outputs.conversions import corners
+from handler.outputs.shapes import RotatedBox
 from infra import demo_data
 from infra.emulator.control import EmulatorControl
 from infra.emulator.process import run_emulator
@@ -34,40 +41,59 @@ from infra.stack import deploy_stack
 RUN_TIMEOUT = 300.0
 
 
-def run_demo(workers: int = 2, out_dir: str = "out") -> int:
+@dataclass(frozen=True)
+class DemoRun:
+    """What the demo user clicks for a model: the project, and the class mapping."""
+
+    project_id: str
+    mapping: tuple[tuple[str, str], ...]  # (model class, schemaId)
+
+
+DEMO_RUNS = {
+    "haar": DemoRun(demo_data.PROJECT_ID, (("Face", demo_data.FACE_SCHEMA_ID),)),
+    # The text read in each line is not mapped: it fills the Text line tool's one nested text.
+    "ocr": DemoRun(demo_data.DOCUMENTS_PROJECT_ID, (("text-line", demo_data.TEXT_LINE_SCHEMA_ID),)),
+}
+
+
+def run_demo(workers: int = 2, out_dir: str = "out", model: str = "haar") -> int:
     out = Path(out_dir)
-    with _local_services() as (emulator, processes):
-        _say(f"Starting the listener and {workers} workers …")
+    with _local_services(model) as (emulator, processes):
+        _say(f"Starting the listener and {workers} workers (model: {model}) …")
         processes.start_listener()
         for _ in range(workers):
             processes.start_worker()
         emulator.wait_for_plugin_live(demo_data.PLUGIN_ID, timeout=60)
         _say("The plugin is live in Ango Hub. A user clicks Run on Batch A …")
-        session = start_demo_run(emulator)
-        result = _follow(emulator, session, processes)
+        session = start_demo_run(emulator, model=model)
+        project_id = DEMO_RUNS[model].project_id
+        result = _follow(emulator, session, processes, project_id)
         if result is None:
             return 1
         _say(f"\nFinal message: {result}")
-        _summarise(emulator, out)
+        _summarise(emulator, out, project_id)
     return 0
 
 
-def start_demo_run(emulator: EmulatorControl, batches: list[str] | None = None, job_size: int = 8) -> str:
-    """Run the Haar model on Batch A, in small jobs so that every worker gets some."""
-    config = json.loads(default_config_json(load_model_factory("haar").spec))
+def start_demo_run(
+    emulator: EmulatorControl, batches: list[str] | None = None, job_size: int = 8, model: str = "haar"
+) -> str:
+    """Run `model` on Batch A of its demo project, in small jobs so that every worker gets some."""
+    demo = DEMO_RUNS[model]
+    config = json.loads(default_config_json(load_model_factory(model).spec))
     config["job_size"] = job_size
     return emulator.start_run(
         plugin_id=demo_data.PLUGIN_ID,
-        project_id=demo_data.PROJECT_ID,
+        project_id=demo.project_id,
         user_api_key=demo_data.API_KEY,
-        category_schema=[{"schemaId": demo_data.FACE_SCHEMA_ID, "modelClass": "Face"}],
+        category_schema=[{"schemaId": schema_id, "modelClass": name} for name, schema_id in demo.mapping],
         batches=[demo_data.BATCH_A_ID] if batches is None else batches,
         config_json=json.dumps(config),
     )
 
 
 @contextlib.contextmanager
-def _local_services() -> Iterator[tuple[EmulatorControl, AdapterProcesses]]:
+def _local_services(model: str) -> Iterator[tuple[EmulatorControl, AdapterProcesses]]:
     _say("Starting LocalStack (first start takes a few seconds) …")
     started = ensure_localstack(DEFAULT_ENDPOINT)
     try:
@@ -82,7 +108,7 @@ def _local_services() -> Iterator[tuple[EmulatorControl, AdapterProcesses]]:
                 demo_data.PLUGIN_ID,
                 demo_data.PLUGIN_SECRET,
                 aws_env,
-                {"ANGO_BATCH_PROGRESS_INTERVAL_SECONDS": "1"},
+                {"ANGO_BATCH_PROGRESS_INTERVAL_SECONDS": "1", "ANGO_BATCH_MODEL": model},
             )
             with adapter_processes(env, Path(logs)) as processes:
                 yield emulator, processes
@@ -91,12 +117,14 @@ def _local_services() -> Iterator[tuple[EmulatorControl, AdapterProcesses]]:
             started.stop()
 
 
-def _follow(emulator: EmulatorControl, session: str, processes: AdapterProcesses) -> str | None:
+def _follow(
+    emulator: EmulatorControl, session: str, processes: AdapterProcesses, project_id: str
+) -> str | None:
     deadline = time.monotonic() + RUN_TIMEOUT
-    total = sum(demo_data.BATCH_A_ID in a["batches"] for a in emulator.labels(demo_data.PROJECT_ID)["assets"])
+    total = sum(demo_data.BATCH_A_ID in a["batches"] for a in emulator.labels(project_id)["assets"])
     while time.monotonic() < deadline:
         state = emulator.session(session)
-        done = sum(1 for a in emulator.labels(demo_data.PROJECT_ID)["assets"] if a["importCount"])
+        done = sum(1 for a in emulator.labels(project_id)["assets"] if a["importCount"])
         _progress_bar(done, total, state["logs"][-1]["msg"] if state["logs"] else "waiting …")
         if state["responses"]:
             response = state["responses"][0]
@@ -117,33 +145,51 @@ def _progress_bar(done: int, total: int, last_log: str) -> None:
     sys.stdout.flush()
 
 
-def _summarise(emulator: EmulatorControl, out: Path) -> None:
-    assets = emulator.labels(demo_data.PROJECT_ID)["assets"]
+def _summarise(emulator: EmulatorControl, out: Path, project_id: str) -> None:
+    assets = emulator.labels(project_id)["assets"]
     labeled = [a for a in assets if a["answer"] and a["answer"].get("tools")]
     untouched = [a for a in assets if demo_data.BATCH_A_ID not in a["batches"] and a["importCount"]]
     _say(
         f"Pre-labels: {len(labeled)} assets carry {sum(len(a['answer']['tools']) for a in labeled)} "
-        f"Face boxes; assets outside Batch A touched: {len(untouched)}."
+        f"objects; assets outside Batch A touched: {len(untouched)}."
     )
     for asset in labeled[:8]:
-        boxes = [t["bounding-box"] for t in asset["answer"]["tools"]]
-        _say(f"  {asset['externalId']:<32} {len(boxes)} box(es), first at {boxes[0]}")
+        tools = asset["answer"]["tools"]
+        _say(f"  {asset['externalId']:<32} {len(tools)} object(s), first: {_describe(tools[0])}")
     if labeled:
-        picture = _draw(emulator, labeled[0], out)
-        _say(f"Picture of a labeled asset with its boxes: {picture}")
+        picture = _draw(emulator, labeled[0], out, project_id)
+        _say(f"Picture of a labeled asset with its pre-labels: {picture}")
 
 
-def _draw(emulator: EmulatorControl, asset: dict[str, Any], out: Path) -> Path:
-    url = f"{emulator.base_url}/v2/project/{demo_data.PROJECT_ID}/assets"
+def _describe(tool: dict[str, Any]) -> str:
+    texts = [c["answer"] for c in tool.get("classifications", ()) if isinstance(c.get("answer"), str)]
+    geometry = next((v for k, v in tool.items() if k in ("bounding-box", "rotated-bounding-box")), {})
+    where = ", ".join(f"{k} {round(v)}" for k, v in geometry.items())
+    return f"{where}" + (f", text {texts[0]!r}" if texts else "")
+
+
+def _draw(emulator: EmulatorControl, asset: dict[str, Any], out: Path, project_id: str) -> Path:
+    url = f"{emulator.base_url}/v2/project/{project_id}/assets"
     params: dict[str, str | int] = {"page": 1, "limit": 1, "filters": f'{{"_id": "{asset["_id"]}"}}'}
     listed = requests.get(url, params=params, headers={"apikey": demo_data.API_KEY}, timeout=10).json()
     data = requests.get(listed["data"]["assets"][0]["data"], timeout=10).content
     image = decode_image(data)
+    green = (0, 160, 0)
     for tool in asset["answer"]["tools"]:
-        box = tool["bounding-box"]
-        x, y, w, h = (round(box[k]) for k in ("x", "y", "width", "height"))
-        cv2.rectangle(image, (x, y), (x + w, y + h), (0, 255, 0), 3)
-        cv2.putText(image, "Face", (x, max(0, y - 8)), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 255, 0), 2)
+        if "rotated-bounding-box" in tool:
+            outline = corners(RotatedBox(**tool["rotated-bounding-box"]))
+        else:
+            box = tool["bounding-box"]
+            x, y, w, h = (box[k] for k in ("x", "y", "width", "height"))
+            outline = ((x, y), (x + w, y), (x + w, y + h), (x, y + h))
+        points = [(round(px), round(py)) for px, py in outline]
+        cv2.polylines(image, [np.array(points, dtype=np.int32)], True, green, 2)
+        texts = [c["answer"] for c in tool.get("classifications", ()) if isinstance(c.get("answer"), str)]
+        label = texts[0] if texts else "Face"
+        top_left = min(points, key=lambda p: p[0] + p[1])
+        cv2.putText(
+            image, label, (top_left[0], max(12, top_left[1] - 6)), cv2.FONT_HERSHEY_SIMPLEX, 0.6, green, 2
+        )
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"labeled-{asset['externalId'].rsplit('.', 1)[0]}.png"
     cv2.imwrite(str(path), image)

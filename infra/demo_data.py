@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from infra import text_pictures
 from infra.emulator import pictures
 
 PLUGIN_ID = "demo-plugin"
@@ -44,6 +45,14 @@ EXPRESSION_SCHEMA_ID = "e4910000000000000000003"  # radio nested in Face
 SCENE_SCHEMA_ID = "5ce00000000000000000004"  # radio classification
 SCENE_OPTIONS = ("Indoor", "Outdoor", "Space", "Abstract")
 RELATION_SCHEMA_ID = "4e1a0000000000000000005"  # one-to-one relation
+
+# A second demo project for the OCR and quality models: pictures of known text.
+DOCUMENTS_PROJECT_ID = "65d4c0de00000000000000c3"
+DOCUMENTS_PROJECT_NAME = "Demo: documents"
+TEXT_LINE_SCHEMA_ID = "7e4700000000000000000006"  # tool: rotated-bounding-box
+TEXT_SCHEMA_ID = "7e4700000000000000000007"  # text classification nested in Text line
+QUALITY_SCHEMA_ID = "9a1100000000000000000008"  # checkbox classification
+QUALITY_OPTIONS = ("Blurred", "Too dark", "Over-exposed")
 
 # Hub's sample Default Config (DOC-BM), so the docs' sample callback runs unchanged against the demo.
 DEFAULT_CONFIG_JSON = json.dumps({"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}})
@@ -95,6 +104,29 @@ CATEGORY_SCHEMA: dict[str, Any] = {
         {"tool": "radio", "title": "Scene", "schemaId": SCENE_SCHEMA_ID, "options": _options(*SCENE_OPTIONS)}
     ],
     "relations": [{"tool": "one-to-one", "title": "Near", "schemaId": RELATION_SCHEMA_ID}],
+}
+
+
+DOCUMENTS_SCHEMA: dict[str, Any] = {
+    "tools": [
+        {
+            "tool": "rotated-bounding-box",
+            "title": "Text line",
+            "schemaId": TEXT_LINE_SCHEMA_ID,
+            "required": False,
+            "color": "#ff9800",
+            "classifications": [{"tool": "text", "title": "Text", "schemaId": TEXT_SCHEMA_ID}],
+        }
+    ],
+    "classifications": [
+        {
+            "tool": "checkbox",
+            "title": "Quality",
+            "schemaId": QUALITY_SCHEMA_ID,
+            "options": _options(*QUALITY_OPTIONS),
+        }
+    ],
+    "relations": [],
 }
 
 
@@ -188,12 +220,15 @@ def _asset_spec(project_id: str, index: int, image: DemoImage) -> dict[str, Any]
 
 
 def _project_spec(
-    project_id: str, name: str, images: list[DemoImage] | tuple[DemoImage, ...]
+    project_id: str,
+    name: str,
+    images: list[DemoImage] | tuple[DemoImage, ...],
+    schema: dict[str, Any] = CATEGORY_SCHEMA,
 ) -> dict[str, Any]:
     return {
         "_id": project_id,
         "name": name,
-        "categorySchema": json.loads(json.dumps(CATEGORY_SCHEMA)),
+        "categorySchema": json.loads(json.dumps(schema)),
         "batches": [{"_id": BATCH_A_ID, "name": BATCH_A_NAME}, {"_id": BATCH_B_ID, "name": BATCH_B_NAME}],
         "stages": [dict(s) for s in STAGES],
         "assets": [_asset_spec(project_id, i, img) for i, img in enumerate(images)],
@@ -202,6 +237,19 @@ def _project_spec(
 
 def demo_project() -> dict[str, Any]:
     return _project_spec(PROJECT_ID, PROJECT_NAME, demo_images())
+
+
+@functools.cache
+def documents_images() -> tuple[DemoImage, ...]:
+    """Pictures of known text (infra/text_pictures.py), all in Batch A."""
+    return tuple(
+        _image(f"{picture.name}.png", (BATCH_A_ID,), np.ascontiguousarray(picture.image[:, :, ::-1]))
+        for picture in text_pictures.all_pictures()
+    )
+
+
+def documents_project() -> dict[str, Any]:
+    return _project_spec(DOCUMENTS_PROJECT_ID, DOCUMENTS_PROJECT_NAME, documents_images(), DOCUMENTS_SCHEMA)
 
 
 @functools.cache
@@ -240,7 +288,7 @@ def seed_for(projects: list[dict[str, Any]]) -> dict[str, Any]:
 
 def demo_seed() -> dict[str, Any]:
     """The full seed spec (see `infra.emulator.seed`) for `--seed demo`."""
-    return seed_for([demo_project()])
+    return seed_for([demo_project(), documents_project()])
 
 
 def bench_seed(n_assets: int) -> dict[str, Any]:

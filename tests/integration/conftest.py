@@ -47,15 +47,21 @@ def settings(stack: StackOutputs, emulator: EmulatorControl) -> Settings:
 
 @pytest.fixture(scope="module")
 def adapter(
-    localstack: str, stack: StackOutputs, emulator: EmulatorControl, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    localstack: str,
+    stack: StackOutputs,
+    emulator: EmulatorControl,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[AdapterProcesses]:
+    """A listener and two workers; a test module's `ADAPTER_ENV` adds to their environment (e.g.
+    another model)."""
     env = adapter_env(
         stack,
         emulator.base_url,
         demo_data.PLUGIN_ID,
         demo_data.PLUGIN_SECRET,
         local_aws_env(localstack),
-        {"ANGO_BATCH_PROGRESS_INTERVAL_SECONDS": "0.2"},
+        {"ANGO_BATCH_PROGRESS_INTERVAL_SECONDS": "0.2", **getattr(request.module, "ADAPTER_ENV", {})},
     )
     with adapter_processes(env, tmp_path_factory.mktemp("adapter-logs")) as processes:
         processes.start_listener()

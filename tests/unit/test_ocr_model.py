@@ -1,4 +1,4 @@
-"""The built-in OCR model on pictures of known text (tests/text_pictures.py): it reads the words, puts
+"""The built-in OCR model on pictures of known text (infra/text_pictures.py): it reads the words, puts
 each line in a rotated box where the line was drawn, and its config changes what it returns."""
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from handler.contract.model import (
 )
 from handler.models.ocr import RapidOcrModel, rotated_box_from_quad
 from handler.models.specs import OCR, OcrConfig
-from tests import text_pictures
-from tests.text_pictures import TextPicture
+from infra import text_pictures
+from infra.text_pictures import TextPicture
 
 pytestmark = pytest.mark.unit
 DEFAULTS = PredictContext(OcrConfig())
