@@ -4,7 +4,6 @@ strict checks, and read back from what it stored."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -66,18 +65,7 @@ MAPPING = {
 
 def run(mapping: dict[str, str], **config: Any) -> World:
     world = World(FakeHub(hub_assets(2), {"categorySchema": SCHEMA}), model="tests.answers_model")
-    accepted = world.acceptor.accept(
-        {
-            "projectId": "proj",
-            "apiKey": "key-1",
-            "session": "s1",
-            "categorySchema": [{"modelClass": c, "schemaId": s} for c, s in mapping.items()],
-            "configJSON": json.dumps({"job_size": 2, **config}),
-        }
-    )
-    world.relay._registry.add(accepted)  # type: ignore[arg-type]
-    world.work()
-    world.relay_all()
+    world.run_mapped(mapping, **config)
     return world
 
 

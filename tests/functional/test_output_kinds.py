@@ -3,7 +3,6 @@ import, on in-memory fakes; what Hub received is checked with the emulator's own
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -23,18 +22,7 @@ ONTOLOGY = {"categorySchema": {"tools": [{"schemaId": t, "title": t.title(), "to
 
 def run(mapping: dict[str, str], **config: Any) -> World:
     world = World(FakeHub(hub_assets(2), {"type": "ango", **ONTOLOGY}), model="tests.shapes_model")
-    run = world.acceptor.accept(
-        {
-            "projectId": "proj",
-            "apiKey": "key-1",
-            "session": "s1",
-            "categorySchema": [{"modelClass": c, "schemaId": t} for c, t in mapping.items()],
-            "configJSON": json.dumps({"job_size": 2, **config}),
-        }
-    )
-    world.relay._registry.add(run)  # type: ignore[arg-type]
-    world.work()
-    world.relay_all()
+    world.run_mapped(mapping, **config)
     return world
 
 

@@ -97,6 +97,22 @@ class World:
         }
         return self.acceptor.accept(payload)
 
+    def run_mapped(self, mapping: dict[str, str], **config: Any) -> None:
+        """The user maps model classes to schemaIds, clicks Run with `config`, and the run ends."""
+        run = self.acceptor.accept(
+            {
+                "projectId": "proj",
+                "apiKey": "key-1",
+                "session": "s1",
+                "categorySchema": [{"modelClass": c, "schemaId": s} for c, s in mapping.items()],
+                "configJSON": json.dumps({"job_size": 2, **config}),
+            }
+        )
+        assert isinstance(run, RunRecord)
+        self.relay._registry.add(run)
+        self.work()
+        self.relay_all()
+
     def work(self) -> None:
         Worker(self.deps, self.sqs, concurrency=2, grace_seconds=5).run(burst=True)
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pytest
 
 import handler.contract.model as contract
 from handler.outputs.prelabels import validate_output
+from handler.outputs.shapes import ANSWER_KINDS, ShapeKind
 
 pytestmark = pytest.mark.unit
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -46,15 +47,7 @@ def test_every_example_in_add_your_model_is_a_valid_prediction() -> None:
     shapes = predictions_of(
         shapes_block, {**names, "probabilities": np.random.default_rng(0).random((60, 80))}
     )
-    assert {p.shape.kind for p in shapes} == {
-        "bounding-box",
-        "rotated-bounding-box",
-        "polygon",
-        "polyline",
-        "point",
-        "segmentation",
-        "mask",
-    }
+    assert {p.shape.kind for p in shapes} == set(get_args(ShapeKind)) - ANSWER_KINDS  # one of each
     namespace = dict(names)
     answers = predictions_of(answers_block, namespace)
     image = np.zeros((100, 120, 3), dtype=np.uint8)
