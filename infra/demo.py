@@ -163,7 +163,9 @@ def _summarise(emulator: EmulatorControl, out: Path, project_id: str) -> None:
 
 def _describe(tool: dict[str, Any]) -> str:
     texts = [c["answer"] for c in tool.get("classifications", ()) if isinstance(c.get("answer"), str)]
-    geometry = next((v for k, v in tool.items() if k in ("bounding-box", "rotated-bounding-box")), {})
+    geometry: dict[str, float] = next(
+        (v for k, v in tool.items() if k in ("bounding-box", "rotated-bounding-box")), {}
+    )
     where = ", ".join(f"{k} {round(v)}" for k, v in geometry.items())
     return f"{where}" + (f", text {texts[0]!r}" if texts else "")
 

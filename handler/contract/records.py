@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from handler.contract.messages import AssetFailure, AssetRef, JobCounts, JobFinished, RunPlanned
 from handler.contract.run_config import RunConfig
@@ -30,6 +37,15 @@ class ClassTarget(_Record):
     option: str | None = None  # a tag's answer: the option's text, as Hub's import names options
     # For a classification nested in a tool: that tool's schemaId (the answer goes inside its objects).
     parent: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_answer_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A tool's target is stored as before answers existed (no `option`, no `parent`), so that
+        handlers still running the previous release read the runs a new listener accepts."""
+        data: dict[str, Any] = handler(self)
+        return {
+            key: value for key, value in data.items() if value is not None or key not in ("option", "parent")
+        }
 
 
 class RunRecord(_Record):
