@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 
-from infra.emulator.imports import apply_import, plan_import
-from infra.emulator.model import Asset, Project
 from listener.acceptance import RunRejected
 from tests.functional.fakes import FakeHub
 from tests.functional.world import World, hub_assets
@@ -69,36 +67,13 @@ def run(mapping: dict[str, str], **config: Any) -> World:
     return world
 
 
-def emulator_stored(world: World) -> dict[str, dict[str, Any]]:
-    """Each asset's stored answer, once the items Hub received are imported into the emulator."""
-    assets = {a.asset_id: a for a in world.hub.assets}
-    project = Project(id="proj", name="p", category_schema=SCHEMA, batches=[], stages=[])
-    for asset in assets.values():
-        project.assets.append(
-            Asset(asset.asset_id, asset.external_id, asset.external_id, "image/png", b"", WIDTH, HEIGHT)
-        )
-    items = []
-    for item in world.hub.items:  # re-addressed by externalId: the fakes' URLs are not the emulator's
-        (asset,) = [
-            a for a in assets.values() if item.get("data") == a.url or item.get("externalId") == a.external_id
-        ]
-        items.append(
-            {
-                "externalId": asset.external_id,
-                **{k: v for k, v in item.items() if k not in ("data", "externalId")},
-            }
-        )
-    apply_import(plan_import(project, items, "http://emulator", 100), "append")
-    return {asset.id: asset.answer for asset in project.assets}
-
-
 def answers(stored: list[dict[str, Any]]) -> dict[str, Any]:
     return {entry["schemaId"]: entry["answer"] for entry in stored}
 
 
 def test_answers_about_the_image_and_about_each_object_land_where_the_mapping_says() -> None:
     world = run(MAPPING)
-    stored = emulator_stored(world)
+    stored = world.emulator_stored()
     assert set(stored) == {"a0", "a1"}
     for answer in stored.values():
         assert answers(answer["classifications"]) == {
@@ -118,7 +93,7 @@ def test_answers_about_the_image_and_about_each_object_land_where_the_mapping_sa
 
 def test_min_score_applies_to_answers_as_to_objects() -> None:
     world = run(MAPPING, min_score=0.5, class_min_score={"outdoor": 0.75, "plate": 0.99})
-    for answer in emulator_stored(world).values():
+    for answer in world.emulator_stored().values():
         # indoor (0.4) and outdoor (0.7) are both under their thresholds: no scene answer at all
         assert answers(answer["classifications"]) == {
             "quality": ["Blurred", "Too dark"],
@@ -132,7 +107,7 @@ def test_min_score_applies_to_answers_as_to_objects() -> None:
 
 def test_an_image_with_answers_and_no_objects_is_still_pre_labeled() -> None:
     world = run({"blurred": "opt-blurred"})
-    for answer in emulator_stored(world).values():
+    for answer in world.emulator_stored().values():
         assert answer["tools"] == [] and answers(answer["classifications"]) == {"quality": ["Blurred"]}
     ((message, _),) = world.notifier.responses
     assert "Pre-labeled 2 of 2 assets with 0 objects and 2 classification answers" in message
@@ -172,7 +147,7 @@ def test_a_nested_answer_left_unmapped_is_dropped_when_no_single_nested_classifi
     schema_tools = SCHEMA["tools"]
     assert [c["tool"] for c in schema_tools[1].get("classifications", [])] == []  # Person has none
     world = run({"Car": "person"})  # sedan, truck and plate have nowhere to go on a Person
-    for answer in emulator_stored(world).values():
+    for answer in world.emulator_stored().values():
         (person,) = answer["tools"]
         assert "classifications" not in person
     ((message, _),) = world.notifier.responses

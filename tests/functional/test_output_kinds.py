@@ -1,5 +1,6 @@
 """A model of every shape kind (tests/shapes_model.py) through mapping, policy, conversion and
-import, on in-memory fakes; what Hub received is checked with the emulator's own geometry checks."""
+import, on in-memory fakes; what Hub received is imported into the emulator's own project, under its
+strict checks, and read back from what it stored."""
 
 from __future__ import annotations
 
@@ -27,7 +28,12 @@ def run(mapping: dict[str, str], **config: Any) -> World:
 
 
 def stored(world: World) -> list[dict[str, Any]]:
-    return [obj for item in world.hub.items for obj in item["objects"]]
+    """Every object the emulator stored, as Hub stores them (under `tools`), without its stamps."""
+    return [
+        {key: value for key, value in tool.items() if key not in ("lock", "metadata")}
+        for answer in world.emulator_stored(WIDTH, HEIGHT).values()
+        for tool in answer["tools"]
+    ]
 
 
 def test_each_kind_fills_its_own_tool_and_hub_takes_every_geometry() -> None:

@@ -16,6 +16,8 @@ from handler.contract.records import RunRecord
 from handler.contract.settings import Settings
 from handler.deps import Deps
 from handler.worker import Worker
+from infra.emulator.imports import apply_import, plan_import
+from infra.emulator.model import Asset, Project
 from listener.acceptance import ActionDone, RunAcceptor
 from listener.polling import poll_once
 from listener.relay import RunRegistry, StatusRelay
@@ -112,6 +114,29 @@ class World:
         self.relay._registry.add(run)
         self.work()
         self.relay_all()
+
+    def emulator_stored(self, width: int = 64, height: int = 48) -> dict[str, dict[str, Any]]:
+        """Each asset's stored answer, once the items Hub received are imported into an emulator
+        project of the same ontology, under its strict checks (pictures `width` x `height`: the
+        FakeStorage picture's size)."""
+        project = Project(
+            id="proj", name="p", category_schema=self.hub.project["categorySchema"], batches=[], stages=[]
+        )
+        for asset in self.hub.assets:
+            project.assets.append(
+                Asset(asset.asset_id, asset.external_id, asset.external_id, "image/png", b"", width, height)
+            )
+        items = []
+        for item in self.hub.items:  # re-addressed by externalId: the fakes' URLs are not the emulator's
+            (asset,) = [
+                a
+                for a in self.hub.assets
+                if item.get("data") == a.url or item.get("externalId") == a.external_id
+            ]
+            rest = {key: value for key, value in item.items() if key not in ("data", "externalId")}
+            items.append({"externalId": asset.external_id, **rest})
+        apply_import(plan_import(project, items, "http://emulator", 100), "append")
+        return {asset.id: asset.answer for asset in project.assets}
 
     def work(self) -> None:
         Worker(self.deps, self.sqs, concurrency=2, grace_seconds=5).run(burst=True)
