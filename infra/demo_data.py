@@ -2,11 +2,12 @@
 
 Nothing is downloaded at run time: every image comes from files shipped inside scikit-image or from
 numpy. `demo_seed()` is what `python -m infra.emulator --seed demo` serves; `bench_seed(n)` backs
-`--seed bench:<n>`.
+`--seed bench:<n>`, `documents_bench_seed(n)` `--seed bench-ocr:<n>`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
@@ -274,6 +275,17 @@ def bench_project(n_assets: int, project_id: str = BENCH_PROJECT_ID) -> dict[str
     return _project_spec(project_id, f"Benchmark ({n_assets} assets)", images)
 
 
+def documents_bench_project(n_assets: int) -> dict[str, Any]:
+    """The OCR model's benchmark project: `n_assets` in Batch A cycling through the pictures of known
+    text, with the documents ontology. Same id as `bench_project`, so the benchmark finds either."""
+    pool = documents_images()
+    images = [
+        dataclasses.replace(pool[i % len(pool)], external_id=f"bench-{i:06d}.png") for i in range(n_assets)
+    ]
+    name = f"Benchmark: documents ({n_assets} assets)"
+    return _project_spec(BENCH_PROJECT_ID, name, images, DOCUMENTS_SCHEMA)
+
+
 def seed_for(projects: list[dict[str, Any]]) -> dict[str, Any]:
     """A seed spec serving `projects` to the demo user, with the demo plugin registered."""
     return {
@@ -294,3 +306,8 @@ def demo_seed() -> dict[str, Any]:
 def bench_seed(n_assets: int) -> dict[str, Any]:
     """The demo project plus a benchmark project of `n_assets`, for `--seed bench:<n>`."""
     return seed_for([demo_project(), bench_project(n_assets)])
+
+
+def documents_bench_seed(n_assets: int) -> dict[str, Any]:
+    """The documents project plus an OCR benchmark project of `n_assets`, for `--seed bench-ocr:<n>`."""
+    return seed_for([documents_project(), documents_bench_project(n_assets)])

@@ -37,7 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--seed", default="demo", help="demo | bench:<n_assets> | empty | path/to/spec.json")
+    parser.add_argument(
+        "--seed",
+        default="demo",
+        help="demo | bench:<n_assets> | bench-ocr:<n_assets> | empty | path/to/spec.json",
+    )
     parser.add_argument(
         "--public-url", default=None, help="base URL for asset links (default: the bind address)"
     )

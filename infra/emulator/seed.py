@@ -34,9 +34,13 @@ class Seed:
 
 
 def load_named_seed(name: str) -> dict[str, Any]:
-    """`demo`, `bench:<n>`, `empty`, or the path of a JSON spec file."""
+    """`demo`, `bench:<n>`, `bench-ocr:<n>`, `empty`, or the path of a JSON spec file."""
     if name == "empty":
         return {}
+    if name.startswith("bench-ocr:"):  # the benchmark project of pictures of text, for the OCR model
+        from infra import demo_data  # as below: the pictures are only rendered when asked for
+
+        return demo_data.documents_bench_seed(int(name.split(":")[1]))
     if name == "demo" or name.startswith("bench:"):
         from infra import demo_data  # the demo images are only built when asked for
 

@@ -60,3 +60,21 @@ def test_bench_project_is_cheap_and_shares_bytes() -> None:
     assert len(project["assets"]) == 500
     assert len({id(a["content"]) for a in project["assets"]}) <= 4
     assert len({a["externalId"] for a in project["assets"]}) == 500
+
+
+def test_the_documents_projects_hold_pictures_of_text_under_a_line_tool_with_a_nested_text() -> None:
+    (line_tool,) = d.DOCUMENTS_SCHEMA["tools"]
+    assert (line_tool["schemaId"], line_tool["tool"]) == (d.TEXT_LINE_SCHEMA_ID, "rotated-bounding-box")
+    assert [(c["schemaId"], c["tool"]) for c in line_tool["classifications"]] == [(d.TEXT_SCHEMA_ID, "text")]
+    demo = d.documents_project()
+    assert [a["externalId"] for a in demo["assets"]] == [
+        "document.png",
+        "street-sign.png",
+        "rotated-line.png",
+    ]
+    for asset in demo["assets"]:
+        assert _decode(asset["content"], cv2.IMREAD_COLOR).shape[:2] == (asset["height"], asset["width"])
+    bench = d.documents_bench_seed(7)["projects"][1]
+    assert bench["_id"] == d.BENCH_PROJECT_ID and bench["categorySchema"] == d.DOCUMENTS_SCHEMA
+    assert len({a["externalId"] for a in bench["assets"]}) == 7
+    assert len({id(a["content"]) for a in bench["assets"]}) == 3  # the three pictures, shared

@@ -66,8 +66,10 @@ def add_plugin(emulator: EmulatorControl, name: str) -> Plugin:
 
 
 @contextlib.contextmanager
-def bench_emulator(n_assets: int, latency_ms: float) -> Iterator[EmulatorControl]:
+def bench_emulator(n_assets: int, latency_ms: float, model: str = "") -> Iterator[EmulatorControl]:
     """The emulator seeded with a benchmark project of `n_assets` in Batch A, with latency on every
-    REST call and every asset download."""
-    with run_emulator(seed=f"bench:{n_assets}", latency_ms=latency_ms, file_latency_ms=latency_ms) as emu:
+    REST call and every asset download. OCR's project holds pictures of text under the documents
+    ontology (`bench-ocr`); every other model's, photographs under the faces ontology (`bench`)."""
+    seed = f"{'bench-ocr' if model == 'ocr' else 'bench'}:{n_assets}"
+    with run_emulator(seed=seed, latency_ms=latency_ms, file_latency_ms=latency_ms) as emu:
         yield emu

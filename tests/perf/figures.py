@@ -7,7 +7,7 @@ import os
 import statistics
 
 from .cpu import other_cores
-from .gaps import haar_gap, scaling_gap
+from .gaps import one_worker_gap, scaling_gap
 from .options import BenchOptions
 from .results import BenchResults, ModeRow
 from .startup import median_start
@@ -16,7 +16,8 @@ from .startup import median_start
 def figures(results: BenchResults, options: BenchOptions) -> list[str]:
     notes = list(results.notes)
     notes += [f"CPU during {row.model} {row.mode} (medians): {_cpu_split(row)}" for row in results.rows]
-    notes += haar_gap(results.rows) + scaling_gap(results.rows, options.workers)
+    notes += one_worker_gap(results.rows, "haar", "Haar") + one_worker_gap(results.rows, "ocr", "OCR")
+    notes += scaling_gap(results.rows, options.workers)
     notes += _start_notes(results.rows)
     for row in results.rows:
         if any(run.phases for run in row.runs):

@@ -11,25 +11,26 @@ from .spread import ratio
 from .targets import find_row
 
 
-def haar_gap(rows: list[ModeRow]) -> list[str]:
-    """Haar (c) against (a) by CPU cost, which other work on the machine does not move."""
-    alone, one = find_row(rows, "haar", MODE_ALONE), find_row(rows, "haar", mode_product(1))
+def one_worker_gap(rows: list[ModeRow], model: str, name: str) -> list[str]:
+    """A CPU-bound model's (c) against its (a) by CPU cost, which other work on the machine does
+    not move (Haar's and OCR's rows; `name` is how the notes call the model)."""
+    alone, one = find_row(rows, model, MODE_ALONE), find_row(rows, model, mode_product(1))
     if alone is None or one is None:
         return []
     background = localstack_background(alone.runs)
     split_a, split_c = median_split(alone.runs, background), median_split(one.runs, background)
     if split_a is None or split_c is None or split_c.own <= 0:
         return []
-    model, product, bed = split_a.own, split_c.own, split_c.test_bed
+    cost, product, bed = split_a.own, split_c.own, split_c.test_bed  # core-ms an asset
     return [
-        f"Haar (a), per asset (medians): {split_a.text()}.",
-        f"Haar (c), per asset (medians): {split_c.text()}; LocalStack counted beyond the "
+        f"{name} (a), per asset (medians): {split_a.text()}.",
+        f"{name} (c), per asset (medians): {split_c.text()}; LocalStack counted beyond the "
         f"{background:.2f} cores it used during (a), when the benchmark asked nothing of it.",
-        f"Haar (c) against (a) by CPU cost: the model costs {model:.1f} core-ms an asset, the product's "
-        f"processes {product:.1f} ({product - model:+.1f} beyond the model: download, decode, checks, "
+        f"{name} (c) against (a) by CPU cost: the model costs {cost:.1f} core-ms an asset, the product's "
+        f"processes {product:.1f} ({product - cost:+.1f} beyond the model: download, decode, checks, "
         f"queues, imports, listener), the test bed {bed:.1f} (emulator {split_c.emulator:.1f}, LocalStack "
         f"{split_c.localstack:.1f}). CPU-bound on CPUs of its own, (c) would run at model / (product + test "
-        f"bed) = {model / (product + bed):.2f}x (a), and at {model / product:.2f}x with the test bed "
+        f"bed) = {cost / (product + bed):.2f}x (a), and at {cost / product:.2f}x with the test bed "
         f"elsewhere. Measured: {ratio(one.rate, alone.rate) or 0:.2f}x, while other work took "
         f"{other_work(alone):.2f} cores during (a) and {other_work(one):.2f} during (c).",
     ]

@@ -10,7 +10,7 @@ import cv2
 
 from handler.contract.ango import PAGE_LIMIT
 
-from .options import MODELS, BenchOptions
+from .options import MODELS, MODES, BenchOptions
 from .spread import DASH
 
 
@@ -36,12 +36,32 @@ def _setup(options: BenchOptions) -> list[str]:
         "again), each mode's processes started once and kept: the table's figures are medians, the "
         f"spread (min{DASH}max) beside them; ratios are between medians, and a target is met only if the "
         "medians meet it.",
+        _modes_note(options),
         f"(e) field limit: the emulator's rate limit on, {options.field_requests} calls per "
         f"{options.field_window_s:g} s per API key (Hub's documented 100 a minute, scaled down to a "
         f"shorter window), {options.workers} workers with ANGO_REQUESTS_PER_MINUTE={options.field_budget:g} "
         f"(the product's default), on a project of {options.field_assets} assets. Every other row: "
         "no limit at the emulator, and the adapter's budget raised to match (infra/processes.py).",
     ]
+
+
+def _modes_note(options: BenchOptions) -> str:
+    """Which modes each model ran (options.MODES), and why OCR runs only two."""
+    ran = "; ".join(
+        f"{m} " + ", ".join(f"({mode})" for mode in MODES[m] if options.runs_mode(m, mode))
+        for m in MODELS
+        if m in options.models
+    )
+    if "ocr" not in options.models:
+        return f"Modes per model: {ran}."
+    return (
+        f"Modes per model: {ran}. OCR's project cycles the rendered pictures of known text of "
+        "infra/text_pictures.py, its text lines mapped to a rotated-box tool holding a text "
+        "classification; its row is 1 worker against the model alone: it is CPU-bound, so W workers "
+        "on these CPUs would only share them, and (b) would time the same model in a sequential loop. "
+        "Its calls per asset are in the table but judged by no target: over so few, slow assets they "
+        "measure the run's length (its fixed calls, the polls of its seconds), not a cost per asset."
+    )
 
 
 def _definitions(options: BenchOptions) -> list[str]:

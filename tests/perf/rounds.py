@@ -1,6 +1,6 @@
-"""One model's block of the benchmark: every mode's processes started once, then rounds of
-(a), (b), (c), (d) and, for the field limit's model, (e), one run of each mode per round, so that
-whatever else the machine does at a moment touches every mode alike."""
+"""One model's block of the benchmark: every mode's processes started once, then rounds of the
+model's modes (options.MODES: (a), (b), (c), (d) and, for the field limit's model, (e)), one run of
+each mode per round, so that whatever else the machine does at a moment touches every mode alike."""
 
 from __future__ import annotations
 
@@ -21,8 +21,6 @@ from .product_runner import ProductSession
 from .results import MODE_ALONE, MODE_STOCK, BenchResults, RunSample, mode_field, mode_product
 from .stock_runner import StockSession
 
-FIELD_MODEL = "fixed-latency"  # the field limit's row: the model that asks the most of Hub
-
 
 class _Session(Protocol):
     def start(self) -> None: ...
@@ -36,7 +34,7 @@ class ModelBench:
     options: BenchOptions
     results: BenchResults
     assets: DecodedAssets
-    stock: StockSession
+    stock: StockSession | None  # None where the model does not run (b)
     product: dict[str, ProductSession]  # mode -> its session
     field_knobs: dict[str, object] = field(default_factory=dict)
     alone: AloneResult | None = None
@@ -44,7 +42,8 @@ class ModelBench:
     def round(self, number: int) -> None:
         say(f"{self.model}: round {number} of {self.options.rounds}")
         self._run_alone()
-        self._add(MODE_STOCK, 1, self.stock.assets, self.stock.run())
+        if self.stock is not None:
+            self._add(MODE_STOCK, 1, self.stock.assets, self.stock.run())
         for mode, session in self.product.items():
             knobs = self.field_knobs if mode.startswith("(e)") else None
             self._add(mode, session.workers, session.assets, session.run(knobs))
@@ -71,16 +70,17 @@ def model_bench(
 ) -> Iterator[ModelBench]:
     """Emulators, stacks and processes of one model, all started at once and stopped together."""
     with contextlib.ExitStack() as stack:
-        main = stack.enter_context(bench_emulator(options.assets_for(model), options.latency_ms))
-        stock = _stock_session(stack, model, options, logs)
+        main = stack.enter_context(bench_emulator(options.assets_for(model), options.latency_ms, model))
+        stock = _stock_session(stack, model, options, logs) if options.runs_mode(model, "b") else None
+        counts = [n for mode, n in (("c", 1), ("d", options.workers)) if options.runs_mode(model, mode)]
         product = {
             mode_product(workers): _product_session(stack, main, aws, model, options, logs, workers)
-            for workers in sorted({1, options.workers})
+            for workers in counts
         }
         bench = ModelBench(model, options, results, load_assets(main), stock, product)
-        if model == FIELD_MODEL and options.field_assets > 0:
+        if options.runs_mode(model, "e"):
             _add_field_session(stack, bench, aws, logs)
-        sessions: list[_Session] = [stock, *product.values()]
+        sessions: list[_Session] = [*([stock] if stock else []), *product.values()]
         stack.callback(_stop, sessions, options.stop_grace)
         _start(sessions)
         yield bench
@@ -94,7 +94,7 @@ def _stock_session(
 ) -> StockSession:
     """(b) on an emulator of its own, with a smaller project of the same images."""
     assets = options.stock_assets_for(model)
-    emulator = stack.enter_context(bench_emulator(assets, options.latency_ms))
+    emulator = stack.enter_context(bench_emulator(assets, options.latency_ms, model))
     return StockSession(emulator, model, options, logs / "stock", add_plugin(emulator, "stock"), assets)
 
 
@@ -119,7 +119,9 @@ def _product_session(
 def _add_field_session(stack: contextlib.ExitStack, bench: ModelBench, aws: LocalAws, logs: Path) -> None:
     """(e): W workers at the product's default Hub budget against the emulator's rate limit."""
     options = bench.options
-    emulator: EmulatorControl = stack.enter_context(bench_emulator(options.field_assets, options.latency_ms))
+    emulator: EmulatorControl = stack.enter_context(
+        bench_emulator(options.field_assets, options.latency_ms, bench.model)
+    )
     budget = {"ANGO_REQUESTS_PER_MINUTE": f"{options.field_budget:g}"}
     bench.product[mode_field(options.workers)] = ProductSession(
         emulator,

@@ -1,5 +1,5 @@
-"""The benchmark end to end at smoke size: one model, 16 assets, 2 workers, 5 ms of latency, two
-rounds of every mode."""
+"""The benchmark end to end at smoke size: fixed-latency on 16 assets, every mode, and OCR on 6 (its
+modes (a) and (c)), 2 workers, 5 ms of latency, two rounds."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from .options import QUICK_ASSETS
 from .report import HEADER
 
 pytestmark = pytest.mark.integration
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ASSETS = 16
+ASSETS = QUICK_ASSETS["fixed-latency"]
+OCR_ASSETS = QUICK_ASSETS["ocr"]  # a handful: about 0.5 s of CPU a picture
 ROUNDS = 2
 MODES = [
     "(a) model alone",
@@ -23,6 +25,7 @@ MODES = [
     "(d) product, 2 workers",
     "(e) field limit, 2 workers",
 ]
+OCR_MODES = ["(a) model alone", "(c) product, 1 worker"]
 
 
 def _table(text: str) -> list[list[str]]:
@@ -36,18 +39,8 @@ def _median(text: str) -> float:
 
 def test_quick_benchmark_fills_every_row_and_labels_every_asset(localstack: str, tmp_path: Path) -> None:
     out = tmp_path / "bench.md"
-    args = [
-        "--quick",
-        "--assets",
-        str(ASSETS),
-        "--workers",
-        "2",
-        "--latency-ms",
-        "5",
-        "--rounds",
-        str(ROUNDS),
-    ]
-    args += ["--models", "fixed-latency", "--out", str(out)]
+    args = ["--quick", "--workers", "2", "--latency-ms", "5", "--rounds", str(ROUNDS)]  # --quick's sizes
+    args += ["--models", "fixed-latency,ocr", "--out", str(out)]
     done = subprocess.run(
         [sys.executable, "-m", "tests.perf.bench", *args],
         cwd=REPO_ROOT,
@@ -61,13 +54,15 @@ def test_quick_benchmark_fills_every_row_and_labels_every_asset(localstack: str,
 
     header, _, *rows = _table(report)
     assert header == list(HEADER)
-    _check_rows(rows)
+    _check_rows([row for row in rows if row[0] == "fixed-latency"])
+    _check_ocr_rows([row for row in rows if row[0] == "ocr"])
 
     targets = [line for line in report.splitlines() if line.startswith("- ") and "**" in line]
-    assert len(targets) == 12
+    assert len(targets) == 13
     # The Haar target (no Haar run) and the large rows' Hub calls (a quick run has no 4,000 assets).
     not_measured = [line for line in targets if "**not measured**" in line]
     assert len(not_measured) == 2 and "Haar" in not_measured[0] and "4000+ assets" in not_measured[1]
+    assert any(line.startswith("- OCR: 1 worker") for line in targets)  # measured, met or not
     for name in ("listener accept p99", "worker RSS flat", "click → 1st pre-label", "Field limit (e)"):
         assert name in report
     assert "at commit " in report
@@ -88,3 +83,15 @@ def _check_rows(rows: list[list[str]]) -> None:
     for row in rows[2:]:  # the product: SQS calls counted, worker RSS sampled, nothing failed
         assert _median(row[cell["SQS calls/asset"]]) > 0 and _median(row[cell["peak RSS/process (MB)"]]) > 0
         assert row[-1] == f"{ASSETS} / {ASSETS}, 0 failed"
+
+
+def _check_ocr_rows(rows: list[list[str]]) -> None:
+    """OCR's (a) and (c) only: every picture has text, so every asset is pre-labeled."""
+    cell = {name: HEADER.index(name) for name in HEADER}
+    assert [row[1] for row in rows] == OCR_MODES
+    for row in rows:
+        assert len(row) == len(HEADER) and all(row), row
+        assert row[cell["runs"]] == str(ROUNDS) and row[3] == str(OCR_ASSETS)
+        assert _median(row[cell["assets/s"]]) > 0
+    assert rows[0][-1] == f"expects {OCR_ASSETS}"
+    assert rows[1][-1] == f"{OCR_ASSETS} / {OCR_ASSETS}, 0 failed"
