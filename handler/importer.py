@@ -23,8 +23,8 @@ from handler.contract.hub_http import AngoError
 from handler.contract.messages import AssetRef
 from handler.contract.retry import RetryPolicy, TransientError, call_with_retries
 from handler.import_journal import ImportJournal
+from handler.inference.tally import JobTally
 from handler.outputs.prelabels import AssetLabels
-from handler.tally import JobTally
 
 logger = logging.getLogger(__name__)
 Labeled = tuple[AssetRef, AssetLabels]

@@ -11,7 +11,7 @@ from handler.contract.messages import InferJob, PlanJob
 from handler.contract.records import RunRecord
 from handler.contract.retry import HubBusyError
 from handler.deps import Deps
-from handler.inference import infer_job
+from handler.inference.job import infer_job
 from handler.planning.planner import plan_run
 
 logger = logging.getLogger(__name__)

@@ -84,7 +84,7 @@ def test_a_run_through_the_lambda_entry_logs_json_with_ids_and_emits_emf(
     job_ids = {r.job_id for r in results} | {"plan"}
     assert {line["job_id"] for line in ours} == job_ids  # every job logged, each with its id
     assert all(line["run_id"] == run_id and line["service"] == "ango-batch-handler" for line in ours)
-    assert any(line["name"] == "handler.inference" and line["level"] == "INFO" for line in ours)
+    assert any(line["name"] == "handler.inference.job" and line["level"] == "INFO" for line in ours)
 
 
 def _settings(stack: StackOutputs, ango_host: str) -> Settings:

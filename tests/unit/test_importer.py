@@ -13,8 +13,8 @@ from handler.contract.records import ImportRecord
 from handler.contract.retry import HubBusyError, RetryPolicy, TransientError
 from handler.import_journal import ImportJournal
 from handler.importer import Importer
+from handler.inference.tally import JobTally
 from handler.outputs.prelabels import AssetLabels
-from handler.tally import JobTally
 
 pytestmark = pytest.mark.unit
 RUN = "run1"

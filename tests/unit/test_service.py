@@ -27,7 +27,13 @@ Listener(settings, AwsClients(sqs=Fake(), s3=Fake(), kms=Fake()))
 print(" ".join(sorted(m for m in sys.modules if m.startswith(("handler", "listener", "cv2", "infra")))))
 """
 
-RUNNER = {"handler.deps", "handler.runner", "handler.inference", "handler.assets", "handler.planning.planner"}
+RUNNER = {
+    "handler.deps",
+    "handler.runner",
+    "handler.inference.job",
+    "handler.assets",
+    "handler.planning.planner",
+}
 MODELS = {f"handler.models.{name}" for name in ("haar", "fixed_latency", "ocr", "quality")}
 
 

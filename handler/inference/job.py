@@ -28,9 +28,9 @@ from handler.contract.retry import HubBusyError
 from handler.deps import Deps
 from handler.import_journal import ImportJournal
 from handler.importer import Importer
+from handler.inference.tally import JobTally
 from handler.outputs.prelabels import AssetLabels, BadModelOutputError, build_item, validate_output
 from handler.private_assets import AssetReader
-from handler.tally import JobTally
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
