@@ -41,7 +41,7 @@ class AssetNotReadError(AssetError):
     """Its content is media the model does not read (a video behind a URL without an extension)."""
 
     def __init__(self, kind: str) -> None:
-        super().__init__(f"not an image: its content is {kind}, which this model does not read")
+        super().__init__(f"its content is {kind}, which this model does not read")
         self.kind = kind
 
 

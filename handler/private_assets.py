@@ -17,6 +17,7 @@ from handler.assets import AssetDeniedError, AssetError, AssetFetcher
 from handler.contract.hub_http import AngoError
 from handler.contract.messages import AssetRef
 from handler.contract.model import Image
+from handler.media.text import decode_text
 
 Signer = Callable[[str], str]  # plain asset URL -> signed URL
 
@@ -29,6 +30,9 @@ class AssetReader:
 
     def read_image(self, asset: AssetRef) -> Image:
         return self._fetcher.decode(self.read(asset.data_url))
+
+    def read_text(self, asset: AssetRef) -> str:
+        return decode_text(self.read(asset.data_url))
 
     def read(self, url: str) -> bytes:
         host = urlsplit(url).hostname or ""

@@ -131,6 +131,48 @@ DOCUMENTS_SCHEMA: dict[str, Any] = {
 }
 
 
+# A third demo project for the text model: texts with known entities, beside media it does not read.
+TEXTS_PROJECT_ID = "65d4c0de00000000000000d4"
+TEXTS_PROJECT_NAME = "Demo: texts"
+ENTITY_CLASSES = ("email", "url", "phone", "date", "money", "iban")
+ENTITY_SCHEMA_IDS = {name: f"e7{n:021x}" for n, name in enumerate(ENTITY_CLASSES, start=1)}  # ner tools
+TEXTS_SCHEMA: dict[str, Any] = {
+    "tools": [
+        {
+            "tool": "ner",
+            "title": name.upper() if name in ("url", "iban") else name.title(),
+            "schemaId": schema_id,
+        }
+        for name, schema_id in ENTITY_SCHEMA_IDS.items()
+    ],
+    "classifications": [],
+    "relations": [],
+}
+# Each text with the entities in it, in order: (class, the characters found).
+TEXTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "contact.txt": (
+        "Write to support@example.com or call +1 (555) 123-4567.\nOur help pages: https://example.com/help.\n",
+        (
+            ("email", "support@example.com"),
+            ("phone", "+1 (555) 123-4567"),
+            ("url", "https://example.com/help"),
+        ),
+    ),
+    "invoice.md": (
+        "# Invoice no. 42\n\nIssued 2025-03-31. Total due: EUR 1,250.00 (about $1,340).\n\n"
+        "Pay to DE89 3704 0044 0532 0130 00 by 30 April 2025. Zürich office: +41 44 668 18 00.\n",
+        (
+            ("date", "2025-03-31"),
+            ("money", "EUR 1,250.00"),
+            ("money", "$1,340"),
+            ("iban", "DE89 3704 0044 0532 0130 00"),
+            ("date", "30 April 2025"),
+            ("phone", "+41 44 668 18 00"),
+        ),
+    ),
+}
+
+
 @dataclass(frozen=True)
 class DemoImage:
     external_id: str
@@ -286,6 +328,26 @@ def documents_bench_project(n_assets: int) -> dict[str, Any]:
     return _project_spec(BENCH_PROJECT_ID, name, images, DOCUMENTS_SCHEMA)
 
 
+def texts_project() -> dict[str, Any]:
+    """Two texts with known entities, a picture and a PDF (media a text model does not read)."""
+    texts = [
+        DemoImage(
+            name,
+            (BATCH_A_ID,),
+            "text/markdown" if name.endswith(".md") else "text/plain",
+            body.encode(),
+            0,
+            0,
+        )
+        for name, (body, _) in TEXTS.items()
+    ]
+    picture = _image("a-picture.png", (BATCH_A_ID,), pictures.shapes(160, 120, 3))
+    pdf = DemoImage(
+        "a-document.pdf", (BATCH_A_ID,), "application/pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", 0, 0
+    )
+    return _project_spec(TEXTS_PROJECT_ID, TEXTS_PROJECT_NAME, [*texts, picture, pdf], TEXTS_SCHEMA)
+
+
 def seed_for(projects: list[dict[str, Any]]) -> dict[str, Any]:
     """A seed spec serving `projects` to the demo user, with the demo plugin registered."""
     return {
@@ -300,7 +362,7 @@ def seed_for(projects: list[dict[str, Any]]) -> dict[str, Any]:
 
 def demo_seed() -> dict[str, Any]:
     """The full seed spec (see `infra.emulator.seed`) for `--seed demo`."""
-    return seed_for([demo_project(), documents_project()])
+    return seed_for([demo_project(), documents_project(), texts_project()])
 
 
 def bench_seed(n_assets: int) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,7 @@ from handler.outputs.shapes import (
     Segmentation,
     Shape,
     ShapeKind,
+    Span,
     Tag,
     Text,
     Zone,
@@ -51,12 +52,15 @@ __all__ = [
     "Segmentation",
     "Shape",
     "ShapeKind",
+    "Span",
     "Tag",
     "Text",
     "Zone",
 ]
 
 Image = npt.NDArray[np.uint8]  # H x W x 3, BGR, as OpenCV decodes it
+# What a model reads: images (BGR arrays), or texts (`str`, a text asset's whole content).
+MediaRead = Literal["image", "text"]
 
 
 BUILTIN_MODELS = {
@@ -64,9 +68,16 @@ BUILTIN_MODELS = {
     "fixed-latency": "handler.models.fixed_latency",
     "ocr": "handler.models.ocr",
     "quality": "handler.models.quality",
+    "entities": "handler.models.entities",
 }
 # Their specs, importable without the models themselves (the listener's view).
-BUILTIN_SPECS = {"haar": "HAAR", "fixed-latency": "FIXED_LATENCY", "ocr": "OCR", "quality": "QUALITY"}
+BUILTIN_SPECS = {
+    "haar": "HAAR",
+    "fixed-latency": "FIXED_LATENCY",
+    "ocr": "OCR",
+    "quality": "QUALITY",
+    "entities": "ENTITIES",
+}
 SPECS_MODULE = "handler.models.specs"
 
 
@@ -101,8 +112,19 @@ class ModelSpec(Generic[C]):
     # Answer classes (tag or text) given about an object rather than the asset: answer class ->
     # the object class whose predictions carry it in `answers`.
     nested: dict[str, str] = field(default_factory=dict)
+    # What `predict` gets: images, or the texts of text assets (whose predictions are `Span`s).
+    # Assets of other media are skipped and counted by kind, before any download where their URL
+    # says what they are.
+    media: MediaRead = "image"
 
     def __post_init__(self) -> None:
+        if self.media not in ("image", "text"):
+            raise ValueError(f"media must be 'image' or 'text', got {self.media!r}")
+        objects = {kind for kind in self.classes.values() if kind not in ANSWER_KINDS}
+        if self.media == "text" and objects - {"ner"}:
+            raise ValueError(f"a text model's objects are spans (ner), not {sorted(objects - {'ner'})}")
+        if self.media == "image" and "ner" in objects:
+            raise ValueError("spans (ner) are for text models: set media='text'")
         for answer, owner in self.nested.items():
             if self.classes.get(answer) not in ANSWER_KINDS:
                 raise ValueError(f"nested class {answer!r} must be a tag or text class of the spec")
@@ -128,7 +150,8 @@ class Model(Protocol[C]):
 
     `predict(images, context)` gets a batch of images, each an H x W x 3 `uint8` array in BGR
     order (as OpenCV decodes), and returns one list of predictions per image, in the same order.
-    Shapes are in pixel coordinates of that image: x to the right, y down, origin top-left.
+    Shapes are in pixel coordinates of that image: x to the right, y down, origin top-left. A model
+    whose spec reads text (`media="text"`) gets `str`s instead, and returns `Span`s of them.
 
     It must not keep references to the images after it returns (the runner frees them), mutate
     them, or raise for one bad image when it can return nothing for it. Calls are serialised per
@@ -139,7 +162,7 @@ class Model(Protocol[C]):
 
     spec: ModelSpec[C]
 
-    def predict(self, images: Sequence[Image], context: PredictContext[C]) -> list[list[Prediction]]: ...
+    def predict(self, images: Sequence[Any], context: PredictContext[C]) -> list[list[Prediction]]: ...
 
 
 class ModelFactory(Protocol[C]):

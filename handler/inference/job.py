@@ -29,6 +29,7 @@ from handler.deps import Deps
 from handler.import_journal import ImportJournal
 from handler.importer import Importer
 from handler.inference.tally import JobTally
+from handler.media.text import text_size
 from handler.outputs.prelabels import AssetLabels, BadModelOutputError, build_item, validate_output
 from handler.private_assets import AssetReader
 
@@ -36,7 +37,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
-Loaded = tuple[AssetRef, Image]
+Readable = Image | str  # an image, or a text asset's text for a text model
+Loaded = tuple[AssetRef, Readable]
 
 
 def infer_job(
@@ -100,7 +102,10 @@ def _infer(
     ready, taken = [], 0
     window = max(deps.settings.download_concurrency, 2 * config.batch_size)
     with ThreadPoolExecutor(deps.settings.download_concurrency) as pool:
-        downloads = _prefetch(pool, asset_task(reader.read_image), todo, window)  # logs: job's ids
+        read: Callable[[AssetRef], Readable] = (
+            reader.read_text if deps.model_factory.spec.media == "text" else reader.read_image
+        )
+        downloads = _prefetch(pool, asset_task(read), todo, window)  # logs: job's ids
         for batch in chunked(downloads, config.batch_size):
             if run_cancelled():
                 tally.cancel(todo[taken:])
@@ -109,7 +114,7 @@ def _infer(
             with _timed(tally, "download"):
                 loaded = _collect(batch, tally)
             for asset, image, predictions in _predict(loaded, context, deps, tally):
-                size = (image.shape[1], image.shape[0])
+                size = text_size(image) if isinstance(image, str) else (image.shape[1], image.shape[0])
                 labels = build_item(run.run_id, asset, size, predictions, targets, config)
                 tally.predicted(labels)
                 if labels.item is not None:
@@ -139,7 +144,7 @@ def _prefetch(
         yield head
 
 
-def _collect(batch: Iterable[tuple[AssetRef, Future[Image]]], tally: JobTally) -> list[Loaded]:
+def _collect(batch: Iterable[tuple[AssetRef, Future[Readable]]], tally: JobTally) -> list[Loaded]:
     loaded = []
     for asset, future in batch:
         try:
@@ -158,7 +163,7 @@ def _collect(batch: Iterable[tuple[AssetRef, Future[Image]]], tally: JobTally) -
 
 def _predict(
     loaded: list[Loaded], context: PredictContext[Any], deps: Deps, tally: JobTally
-) -> Iterator[tuple[AssetRef, Image, list[Prediction]]]:
+) -> Iterator[tuple[AssetRef, Readable, list[Prediction]]]:
     if not loaded:
         return
     images = [image for _, image in loaded]

@@ -75,7 +75,3 @@ def _looks_like_text(head: bytes) -> bool:
         except UnicodeDecodeError:
             return False
     return all(c.isprintable() or c in "\n\r\t" for c in text)
-
-
-# What the built-in models (and any model of today's contract, which takes images) read.
-IMAGE_MODEL_READS: frozenset[MediaKind] = frozenset({"image"})

@@ -113,3 +113,27 @@ QUALITY = ModelSpec(
     "the Laplacian), too-dark = low mean luminance or mostly near-black pixels, over-exposed = many "
     "clipped white pixels; a blank picture reads as blurred, a white page as over-exposed",
 )
+
+
+class EntitiesConfig(BaseModel):
+    """Settable per run under "model"."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)  # true is not 1
+
+    phone_min_digits: int = Field(
+        7,
+        ge=5,
+        le=15,
+        description="a run of digits, spaces, dots, dashes and brackets is a phone number "
+        "from this many digits on",
+    )
+
+
+ENTITIES = ModelSpec(
+    classes={name: "ner" for name in ("email", "url", "phone", "date", "money", "iban")},
+    config=EntitiesConfig,
+    description="rules, not a learned model: e-mail addresses, URLs, phone numbers, dates (checked "
+    "against the calendar), amounts of money with a currency, IBANs (checked by their mod-97 digits) "
+    "in text assets",
+    media="text",
+)

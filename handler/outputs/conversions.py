@@ -27,6 +27,7 @@ from handler.outputs.shapes import (
     Polyline,
     RotatedBox,
     Segmentation,
+    Span,
     ToolKind,
     Zone,
 )
@@ -43,9 +44,10 @@ TOOLS_FOR: dict[str, tuple[ToolKind, ...]] = {
     "point": ("point",),
     "segmentation": ("segmentation", "polygon", "bounding-box"),
     "mask": ("segmentation", "polygon", "bounding-box"),
+    "ner": ("ner",),
 }
 
-ToolShape = BoundingBox | RotatedBox | Polygon | Polyline | Point | Segmentation
+ToolShape = BoundingBox | RotatedBox | Polygon | Polyline | Point | Segmentation | Span
 AnyShape = ToolShape | Mask
 
 
@@ -100,7 +102,9 @@ def _outline(shape: ToolShape) -> tuple[XY, ...]:
         return shape.points
     if isinstance(shape, Segmentation):
         return tuple(point for zone in shape.zones for point in zone.region)
-    return ((shape.x, shape.y),)
+    if isinstance(shape, Point):
+        return ((shape.x, shape.y),)
+    raise AssertionError(f"{shape.kind} has no outline")  # spans fill only ner tools (TOOLS_FOR)
 
 
 def _box_around(points: Sequence[XY]) -> BoundingBox:

@@ -1,7 +1,8 @@
 """A tool's shape as the geometry value Hub's import takes (protocol §7.2), kept inside the image.
 
 Points are clipped to the image's edges; a shape with nothing inside the image is None (and the
-prediction is dropped and counted). Numbers are rounded to 0.01 px.
+prediction is dropped and counted). Numbers are rounded to 0.01 px. A text is a row of characters:
+its size is (its length, 1), and a span is clipped to it.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from handler.outputs.conversions import ToolShape
-from handler.outputs.shapes import XY, BoundingBox, Point, Polygon, Polyline, RotatedBox, Segmentation
+from handler.outputs.shapes import XY, BoundingBox, Point, Polygon, Polyline, RotatedBox, Segmentation, Span
 
-Size = tuple[int, int]  # (width, height)
+Size = tuple[int, int]  # (width, height) of an image; (length in characters, 1) of a text
 
 
 def import_geometry(shape: ToolShape, size: Size) -> Any:
     """The value of the object's geometry key (its tool's name), or None if it lies outside."""
     width, height = size
+    if isinstance(shape, Span):
+        start, end = max(0, shape.start), min(width, shape.end)
+        return {"start": start, "end": end} if end > start else None
     if isinstance(shape, BoundingBox):
         x0, y0 = max(0.0, shape.x), max(0.0, shape.y)
         x1, y1 = min(width, shape.x + shape.width), min(height, shape.y + shape.height)

@@ -1,6 +1,7 @@
 """The shapes a model's prediction can have, validated where the model hands them over.
 
-Coordinates are pixels of the image the model was given: x to the right, y down, origin top-left.
+Coordinates are pixels of the image the model was given: x to the right, y down, origin top-left;
+a `Span` is a range of characters of the text the model was given.
 Each shape's `kind` names the Ango tool of the same geometry, except `mask`, which no tool imports
 as it is: a mask becomes segmentation zones, polygons or a box (conversions.py).
 
@@ -14,11 +15,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Ango tools a model's predictions can fill (imerit-ango `Tool`, minus ner/pdf/brush/pct, which
 # need other media or other import paths).
-ToolKind = Literal["bounding-box", "rotated-bounding-box", "polygon", "polyline", "point", "segmentation"]
+ToolKind = Literal[
+    "bounding-box", "rotated-bounding-box", "polygon", "polyline", "point", "segmentation", "ner"
+]
 # Ango classifications a model's answers can fill (imerit-ango `Classification`, minus tree-dropdown,
 # instance, boolean and rank, whose import answers no source shows).
 ClassificationKind = Literal["radio", "checkbox", "single-dropdown", "multi-dropdown", "text"]
@@ -31,6 +34,7 @@ ShapeKind = Literal[
     "point",
     "segmentation",
     "mask",
+    "ner",
     "tag",
     "text",
 ]
@@ -125,6 +129,21 @@ class Mask(_Shape):
         return int(width), int(height)
 
 
+class Span(_Shape):
+    """Characters `start` (included) to `end` (excluded) of a text asset: an entity, imported with
+    Hub's `ner` tool. Offsets count Unicode code points, as Python's `str` indexes them."""
+
+    kind: Literal["ner"] = "ner"
+    start: int = Field(ge=0, strict=True)
+    end: int = Field(strict=True)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Span:
+        if self.end <= self.start:
+            raise ValueError(f"a span must end after it starts, got {self.start}..{self.end}")
+        return self
+
+
 class Tag(_Shape):
     """The class applies: to the whole asset, or (nested in an object's answers) to that object. It
     fills the classification option its class is mapped to."""
@@ -147,6 +166,6 @@ class Text(_Shape):
 
 
 Shape = Annotated[
-    BoundingBox | RotatedBox | Polygon | Polyline | Point | Segmentation | Mask | Tag | Text,
+    BoundingBox | RotatedBox | Polygon | Polyline | Point | Segmentation | Mask | Span | Tag | Text,
     Field(discriminator="kind"),
 ]

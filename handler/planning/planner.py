@@ -28,7 +28,6 @@ from handler.contract.records import (
     RunRecord,
 )
 from handler.deps import Deps
-from handler.media.kinds import IMAGE_MODEL_READS
 from handler.planning.listing_walk import ListingStep, page_to_read, step
 from handler.planning.listings import ASSETS, TASKS, AssetListing, ListedAsset, Listing, TaskListing
 from handler.planning.plan_page import PageOutcome
@@ -159,7 +158,8 @@ class _Planner:
         # Several batches through the assets listing: each is listed in turn (its filter means
         # "in all of these"), and an asset of an earlier one was taken there.
         earlier = {b for b in self._selections[: cursor.selection] if b}
-        update = PageOutcome(cursor, MAX_FAILURES_IN_STATUS, IMAGE_MODEL_READS)
+        reads = frozenset({self._deps.model_factory.spec.media})  # the rest skipped, never downloaded
+        update = PageOutcome(cursor, MAX_FAILURES_IN_STATUS, reads)
         for asset in assets:
             if self._sampled(update):
                 break

@@ -141,13 +141,33 @@ def _check_object(ontology: Ontology, obj: Any, asset: Asset, where: str) -> Non
     unknown = set(obj) - _OBJECT_KEYS - geometry
     if unknown:
         raise _ItemError(f"{where}: unknown keys {sorted(unknown)}")
-    problem = check_geometry(tool["tool"], obj[tool["tool"]], asset.width, asset.height)
+    problem = (
+        check_span(obj["ner"], asset)
+        if tool["tool"] == "ner"
+        else check_geometry(tool["tool"], obj[tool["tool"]], asset.width, asset.height)
+    )
     _raise_if(problem and f"{where}.{tool['tool']}: {problem} (asset {asset.id})")
     _raise_if(not isinstance(obj.get("objectId", ""), str) and f"{where}: objectId must be a string")
     _raise_if(not isinstance(obj.get("lock", False), bool) and f"{where}: lock must be a boolean")
     children = obj.get("classifications", [])
     _raise_if(not isinstance(children, list) and f"{where}: classifications must be a list")
     _raise_if(_first(check_classification(c, nested(tool)) for c in children))
+
+
+def check_span(value: Any, asset: Asset) -> str | None:
+    """A text entity: whole character offsets within the text asset's length. Guessed: offsets
+    count Unicode code points (no source says; a JavaScript front end might count UTF-16 units)."""
+    if not asset.content_type.startswith("text/"):
+        return f"ner is for text assets; this one is {asset.content_type}"
+    if not isinstance(value, dict) or set(value) != {"start", "end"}:
+        return "must have exactly the keys ['end', 'start']"
+    start, end = value["start"], value["end"]
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end)):
+        return "start and end must be whole numbers (character offsets)"
+    length = len(asset.content.decode("utf-8-sig", errors="replace"))
+    if not 0 <= start < end <= length:
+        return f"span {start}..{end} is not within the text's {length} characters"
+    return None
 
 
 def _check_relation(ontology: Ontology, rel: Any, where: str) -> None:

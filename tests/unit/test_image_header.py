@@ -85,7 +85,7 @@ def test_the_pixel_cap_is_inclusive():
         # OpenCV reads Radiance HDR, but its size is not checked here: refused.
         (encoded(".hdr"), "not a readable image: unsupported image format"),
         # Not an image, and its content says what it is instead.
-        (b"hello, not an image", "not an image: its content is text, which this model does not read"),
+        (b"hello, not an image", "its content is text, which this model does not read"),
         (b"", "not a readable image: unsupported image format"),
         (png()[:20], "not a readable image: image header is malformed"),
         (b"\xff\xd8\xff\xe0\x00\x10JFIF", "not a readable image: image header is malformed"),

@@ -19,6 +19,7 @@ from handler.outputs.shapes import (
     Polyline,
     RotatedBox,
     Segmentation,
+    Span,
     Tag,
     Text,
     Zone,
@@ -106,6 +107,7 @@ def test_no_conversion_invents_what_the_shape_does_not_hold() -> None:
         "point": Point(x=3, y=4),
         "segmentation": Segmentation(zones=(Zone(region=((0, 0), (10, 0), (10, 10))),)),
         "mask": Mask(mask=ring_mask()),
+        "ner": Span(start=0, end=3),
     }
     for kind, tools in TOOLS_FOR.items():  # every pair the table allows converts, to that tool's shape
         for tool in tools:

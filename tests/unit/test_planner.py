@@ -21,6 +21,7 @@ from handler.contract.messages import (
     RunPlanned,
     dump_message,
 )
+from handler.contract.model import load_model_factory
 from handler.contract.records import ClassTarget, PlanCursor, RunPlan, RunRecord
 from handler.contract.settings import Settings
 from handler.deps import Deps
@@ -161,7 +162,7 @@ def planning(hub: FakeHub, slice_seconds: float = 60.0) -> Iterator[Deps]:
         jobs=MemoryQueue(),  # type: ignore[arg-type]
         status=MemoryQueue(),  # type: ignore[arg-type]
         fetcher=None,  # type: ignore[arg-type]
-        model_factory=None,  # type: ignore[arg-type]
+        model_factory=load_model_factory("haar"),  # its spec says what it reads; never created here
         ango=lambda key: hub,  # type: ignore[arg-type,return-value]
     )
     yield deps

@@ -34,7 +34,7 @@ RUNNER = {
     "handler.assets",
     "handler.planning.planner",
 }
-MODELS = {f"handler.models.{name}" for name in ("haar", "fixed_latency", "ocr", "quality")}
+MODELS = {f"handler.models.{name}" for name in ("haar", "fixed_latency", "ocr", "quality", "entities")}
 
 
 def test_a_built_listener_holds_no_opencv_no_model_and_no_job_runner() -> None:
