@@ -7,10 +7,12 @@ before it is decoded. Reasons never include a URL's path or query (signed URLs c
 
 from __future__ import annotations
 
+import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import BinaryIO, TypeVar
 from urllib.parse import urljoin
 
 import cv2
@@ -26,6 +28,7 @@ from handler.pinned_http import PinnedHttp
 from handler.url_guard import AddressPolicy, Target, UrlRefused
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 _CHUNK = 64 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_MAX_BYTES: int = Settings.default("max_asset_bytes")
@@ -76,6 +79,14 @@ class AssetFetcher:
 
     def download(self, url: str) -> bytes:
         """The body of url, following at most `max_redirects` redirects, each hop checked anew."""
+        return self._follow(url, lambda response: self._read_capped(response))
+
+    def download_to(self, url: str, sink: BinaryIO, max_bytes: int) -> None:
+        """The body of url written to `sink` as it arrives (a video: never whole in memory), at most
+        `max_bytes` of it; redirects as for `download`."""
+        self._follow(url, lambda response: self._stream_capped(response, sink, max_bytes))
+
+    def _follow(self, url: str, read: Callable[[urllib3.BaseHTTPResponse], T]) -> T:
         for hop in range(self.max_redirects + 1):
             target = self._target(url, redirected=hop > 0)
             with self._response(target) as response:
@@ -84,7 +95,7 @@ class AssetFetcher:
                         raise AssetDeniedError(f"download failed: HTTP {response.status}")
                     if response.status != 200:
                         raise AssetError(f"download failed: HTTP {response.status}")
-                    return self._read_capped(response)
+                    return read(response)
                 location = response.headers.get("Location")
                 if not location:
                     raise AssetError(f"download failed: HTTP {response.status} without a Location")
@@ -119,18 +130,23 @@ class AssetFetcher:
             response.release_conn()
 
     def _read_capped(self, response: urllib3.BaseHTTPResponse) -> bytes:
+        buffer = io.BytesIO()
+        self._stream_capped(response, buffer, self.max_bytes)
+        return buffer.getvalue()
+
+    @staticmethod
+    def _stream_capped(response: urllib3.BaseHTTPResponse, sink: BinaryIO, max_bytes: int) -> None:
         # Content-Length is only a hint to fail early: the count below is what enforces the cap,
         # so a missing or lying header (chunked, or smaller than the body) changes nothing.
         declared = response.headers.get("Content-Length", "")
-        if declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
-            raise AssetError(f"asset is larger than {self.max_bytes} bytes")
-        chunks, size = [], 0
+        if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
+            raise AssetError(f"asset is larger than {max_bytes} bytes")
+        size = 0
         for chunk in response.stream(_CHUNK, decode_content=True):
             size += len(chunk)
-            if size > self.max_bytes:
-                raise AssetError(f"asset is larger than {self.max_bytes} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+            if size > max_bytes:
+                raise AssetError(f"asset is larger than {max_bytes} bytes")
+            sink.write(chunk)
 
 
 def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 from handler.assets import AssetDeniedError, AssetError, AssetFetcher
@@ -20,6 +21,7 @@ from handler.contract.model import Image
 from handler.media.text import decode_text
 
 Signer = Callable[[str], str]  # plain asset URL -> signed URL
+T = TypeVar("T")
 
 
 class AssetReader:
@@ -35,16 +37,31 @@ class AssetReader:
         return decode_text(self.read(asset.data_url))
 
     def read(self, url: str) -> bytes:
+        return self._signed_if_denied(url, self._fetcher.download)
+
+    def read_to(self, asset: AssetRef, sink: BinaryIO, max_bytes: int) -> None:
+        """The asset's file written to `sink` (a video), signed as `read` does."""
+
+        def download(url: str) -> None:
+            sink.seek(0)
+            sink.truncate()
+            self._fetcher.download_to(url, sink, max_bytes)
+
+        self._signed_if_denied(asset.data_url, download)
+
+    def _signed_if_denied(self, url: str, fetch: Callable[[str], T]) -> T:
+        """`fetch(url)`; if its host denies it, the URL Hub signs (and that host's later URLs are
+        signed at once)."""
         host = urlsplit(url).hostname or ""
         with self._lock:
             known_private = host in self._private_hosts
         if not known_private:
             try:
-                return self._fetcher.download(url)
+                return fetch(url)
             except AssetDeniedError:
                 with self._lock:
                     self._private_hosts.add(host)
-        return self._fetcher.download(self._signed(url))
+        return fetch(self._signed(url))
 
     def _signed(self, url: str) -> str:
         try:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # The shapes a prediction can have live with their conversions (handler/outputs/); a model module
 # imports them from here, beside the rest of the contract.
+from handler.media.kinds import MediaKind
 from handler.outputs.shapes import (
     ANSWER_KINDS,
     BoundingBox,
@@ -116,6 +117,12 @@ class ModelSpec(Generic[C]):
     # Assets of other media are skipped and counted by kind, before any download where their URL
     # says what they are.
     media: MediaRead = "image"
+
+    @property
+    def reads(self) -> frozenset[MediaKind]:
+        """The media kinds the model runs on: an image model also on a video's sampled frames."""
+        kinds: tuple[MediaKind, ...] = ("image", "video") if self.media == "image" else ("text",)
+        return frozenset(kinds)
 
     def __post_init__(self) -> None:
         if self.media not in ("image", "text"):

@@ -53,6 +53,11 @@ class RunConfig(BaseModel):
     polygon_tolerance: float = Field(
         1.0, ge=0, le=50, allow_inf_nan=False, description="mask outlines: how far simplified, in pixels"
     )
+    # Videos: the model sees every Nth frame (frame 0, N, 2N, ...); its objects are imported on those
+    # frames, one objectId per object tracked across them.
+    frame_stride: int = Field(
+        10, ge=1, le=10_000, strict=True, description="videos: run the model on every Nth frame"
+    )
     # A trial: only the first N assets of the selection that are ready to label.
     sample: int | None = Field(None, ge=1, le=1_000_000, strict=True, description="trial on N assets")
     # A control click: "cancel" this project's running runs, or "retry_failed" its last finished run.

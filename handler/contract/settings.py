@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # Handler tuning.
     download_concurrency: int = Field(8, ge=1, le=64, validation_alias="ANGO_BATCH_DOWNLOAD_CONCURRENCY")
     max_asset_bytes: int = Field(50 * 1024 * 1024, ge=1, validation_alias="ANGO_BATCH_MAX_ASSET_BYTES")
+    # A video is written to a temporary file as it downloads (Lambda: /tmp, its ephemeral storage),
+    # never held in memory: this caps that file.
+    max_video_bytes: int = Field(2 * 1024**3, ge=1, validation_alias="ANGO_BATCH_MAX_VIDEO_BYTES")
     # Decoded size is what costs memory (3 bytes a pixel), so it is capped before decoding.
     max_image_pixels: int = Field(50_000_000, ge=1, validation_alias="ANGO_BATCH_MAX_IMAGE_PIXELS")
     # Asset URLs come from users: downloads reach public addresses only, plus these networks

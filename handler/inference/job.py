@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from itertools import islice
 from typing import Any, TypeVar
 
 from handler.assets import AssetError, AssetNotReadError
 from handler.cancel_watch import CancelWatch
-from handler.contract import telemetry
 from handler.contract.chunks import chunked
 from handler.contract.logs import asset_task
 from handler.contract.messages import AssetRef, InferJob
@@ -28,9 +25,12 @@ from handler.contract.retry import HubBusyError
 from handler.deps import Deps
 from handler.import_journal import ImportJournal
 from handler.importer import Importer
+from handler.inference.predict import predict_checked
 from handler.inference.tally import JobTally
+from handler.inference.video_frames import infer_video
+from handler.media.kinds import kind_of_url
 from handler.media.text import text_size
-from handler.outputs.prelabels import AssetLabels, BadModelOutputError, build_item, validate_output
+from handler.outputs.prelabels import AssetLabels, BadModelOutputError, build_item
 from handler.private_assets import AssetReader
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def _process(job: InferJob, run: RunRecord, deps: Deps, cancelled: threading.Eve
         reader = AssetReader(deps.fetcher, lambda url: client.signed_url(run.project_id, url))
         ready = _infer(todo, run, deps, reader, tally, run_cancelled)
         logger.info("job %s: importing %d assets", job.idempotency_key, len(ready))
-        with _timed(tally, "import"):
+        with tally.timed("import"):
             importer.import_all(ready, run.config.import_batch_size, tally, cancelled, run_cancelled)
     return tally.result(job.job_id, job.queued_at)
 
@@ -93,42 +93,46 @@ def _infer(
     run_cancelled: Callable[[], bool],
 ) -> list[tuple[AssetRef, AssetLabels]]:
     """Download ahead of the model, predict in batches; the labeled assets, ready to import. The
-    run's cancel is looked at before each model batch: the rest are then counted as cancelled."""
+    run's cancel is looked at before each model batch: the rest are then counted as cancelled.
+    Videos come after the job's other assets, one at a time (video_frames.py): those whose URL
+    says so, then those whose content did."""
     config = run.config
     context = PredictContext(
         config=deps.model_factory.spec.config.model_validate(config.model), run_id=run.run_id
     )
     targets = {target.model_class: target for target in run.targets}
+    reads_video = "video" in deps.model_factory.spec.reads
+    videos = [asset for asset in todo if reads_video and kind_of_url(asset.data_url) == "video"]
+    video_ids = {asset.asset_id for asset in videos}
+    stills = [asset for asset in todo if asset.asset_id not in video_ids]
     ready, taken = [], 0
     window = max(deps.settings.download_concurrency, 2 * config.batch_size)
     with ThreadPoolExecutor(deps.settings.download_concurrency) as pool:
         read: Callable[[AssetRef], Readable] = (
             reader.read_text if deps.model_factory.spec.media == "text" else reader.read_image
         )
-        downloads = _prefetch(pool, asset_task(read), todo, window)  # logs: job's ids
+        downloads = _prefetch(pool, asset_task(read), stills, window)  # logs: job's ids
         for batch in chunked(downloads, config.batch_size):
             if run_cancelled():
-                tally.cancel(todo[taken:])
+                tally.cancel(stills[taken:])
                 break
             taken += len(batch)
-            with _timed(tally, "download"):
-                loaded = _collect(batch, tally)
+            with tally.timed("download"):
+                loaded = _collect(batch, tally, videos if reads_video else None)
             for asset, image, predictions in _predict(loaded, context, deps, tally):
                 size = text_size(image) if isinstance(image, str) else (image.shape[1], image.shape[0])
                 labels = build_item(run.run_id, asset, size, predictions, targets, config)
                 tally.predicted(labels)
                 if labels.item is not None:
                     ready.append((asset, labels))
+    for n, video in enumerate(videos):
+        if run_cancelled():
+            tally.cancel(videos[n:])
+            break
+        video_labels = infer_video(video, run, deps, reader, tally, context)
+        if video_labels is not None and video_labels.item is not None:
+            ready.append((video, video_labels))
     return ready
-
-
-@contextmanager
-def _timed(tally: JobTally, what: str) -> Iterator[None]:
-    start = time.monotonic()
-    try:
-        yield
-    finally:
-        tally.seconds[what] += time.monotonic() - start
 
 
 def _prefetch(
@@ -144,13 +148,20 @@ def _prefetch(
         yield head
 
 
-def _collect(batch: Iterable[tuple[AssetRef, Future[Readable]]], tally: JobTally) -> list[Loaded]:
+def _collect(
+    batch: Iterable[tuple[AssetRef, Future[Readable]]], tally: JobTally, videos: list[AssetRef] | None
+) -> list[Loaded]:
+    """The batch's downloads, read; what failed is counted. A video whose URL did not say so goes
+    to `videos` (read again, as a video) when the model reads videos, else is skipped."""
     loaded = []
     for asset, future in batch:
         try:
             loaded.append((asset, future.result()))
         except AssetNotReadError as exc:
-            tally.skip(exc.kind)
+            if exc.kind == "video" and videos is not None:
+                videos.append(asset)
+            else:
+                tally.skip(exc.kind)
         except AssetError as exc:
             tally.fail(asset, str(exc))
         except HubBusyError:  # signing was rate-limited past patience: the job goes back, whole
@@ -168,13 +179,7 @@ def _predict(
         return
     images = [image for _, image in loaded]
     try:
-        with (
-            deps.model_lock,
-            telemetry.timed("ModelSecondsPerImage", per=len(images)),
-            _timed(tally, "model"),
-        ):
-            raw = deps.model.predict(images, context)
-        predictions = validate_output(raw, images, deps.model_factory.spec)
+        predictions = predict_checked(images, context, deps, tally)
     except BadModelOutputError as exc:
         logger.error("run %s: bad model output: %s", context.run_id, exc)
         for asset, _ in loaded:

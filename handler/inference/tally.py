@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from handler.contract.messages import AssetFailure, AssetRef, JobCounts
@@ -40,6 +41,15 @@ class JobTally:
     unscored: int = 0
     samples: list[SampleAsset] = field(default_factory=list)
     started_at: float = field(default_factory=time.time)
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        """Adds the block's wall time to `phase` ("download", "model", "import")."""
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[phase] += time.monotonic() - start
 
     def fail(self, asset: AssetRef, reason: str) -> None:
         self.failures.append(AssetFailure(external_id=asset.external_id, reason=reason[:200]))

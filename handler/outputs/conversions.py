@@ -77,6 +77,17 @@ def convert(shape: AnyShape, tool: str, tolerance: float = 1.0) -> list[ToolShap
     raise AssertionError(f"no conversion from {shape.kind} to {tool}")  # TOOLS_FOR and this disagree
 
 
+def extent(shape: AnyShape) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) around the shape: what a tracker compares from frame to frame."""
+    if isinstance(shape, Mask):
+        ys, xs = np.nonzero(shape.mask)
+        if not len(xs):
+            return (0.0, 0.0, 0.0, 0.0)
+        return (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+    box = _box_around(_outline(shape))
+    return (box.x, box.y, box.x + box.width, box.y + box.height)
+
+
 def corners(box: RotatedBox) -> tuple[XY, ...]:
     """The four corners of a rotated box, clockwise from the top-left one before it turned."""
     cx, cy = box.x + box.width / 2, box.y + box.height / 2

@@ -132,8 +132,7 @@ def build_item(
     answers = len(asset_answers.classifications) + placed.nested_answers
     if not placed.objects and not asset_answers.classifications:
         return AssetLabels(None, 0, dropped, below, over)
-    address = {"data": asset.data_url} if asset.address_by_url else {"externalId": asset.external_id}
-    item: dict[str, Any] = {**address, "objects": placed.objects}
+    item: dict[str, Any] = {**address_of(asset), "objects": placed.objects}
     if asset_answers.classifications:
         item["classifications"] = asset_answers.classifications
     return AssetLabels(
@@ -147,6 +146,11 @@ def build_item(
         answered=asset_answers.answered,
         answers=answers,
     )
+
+
+def address_of(asset: AssetRef) -> dict[str, str]:
+    """How an import item names its asset: by data URL or by externalId (AssetRef.address_by_url)."""
+    return {"data": asset.data_url} if asset.address_by_url else {"externalId": asset.external_id}
 
 
 @dataclass

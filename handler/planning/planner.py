@@ -158,7 +158,7 @@ class _Planner:
         # Several batches through the assets listing: each is listed in turn (its filter means
         # "in all of these"), and an asset of an earlier one was taken there.
         earlier = {b for b in self._selections[: cursor.selection] if b}
-        reads = frozenset({self._deps.model_factory.spec.media})  # the rest skipped, never downloaded
+        reads = self._deps.model_factory.spec.reads  # the rest skipped, never downloaded
         update = PageOutcome(cursor, MAX_FAILURES_IN_STATUS, reads)
         for asset in assets:
             if self._sampled(update):

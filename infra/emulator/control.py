@@ -29,7 +29,8 @@ class EmulatorError(RuntimeError):
 class ProjectSummary:
     """Label counts of one project (`GET /_emulator/projects/<id>/summary`).
 
-    `duplicate_objects` counts objects whose objectId already occurred earlier on the same asset: 0
+    `duplicate_objects` counts objects whose objectId already occurred earlier on the same asset and
+    frame (`page`): 0
     unless an import was applied twice. `imports` counts applied imports, including ones the client
     saw fail (`import_fault_after_apply`). Times are `time.time()` values, None before any import.
     """

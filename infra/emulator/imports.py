@@ -102,6 +102,7 @@ def _plan_item(project: Project, ontology: Ontology, item: Any, base_url: str) -
     for asset in planned.assets:
         for n, obj in enumerate(planned.objects):
             _check_object(ontology, obj, asset, f"objects[{n}]")
+    _check_one_object_per_id_and_frame(planned.objects)
     _raise_if(_first(check_classification(c, ontology.classifications) for c in planned.classifications))
     for n, rel in enumerate(planned.relations):
         _check_relation(ontology, rel, f"relations[{n}]")
@@ -147,11 +148,35 @@ def _check_object(ontology: Ontology, obj: Any, asset: Asset, where: str) -> Non
         else check_geometry(tool["tool"], obj[tool["tool"]], asset.width, asset.height)
     )
     _raise_if(problem and f"{where}.{tool['tool']}: {problem} (asset {asset.id})")
+    _check_page(obj.get("page"), asset, where)
     _raise_if(not isinstance(obj.get("objectId", ""), str) and f"{where}: objectId must be a string")
     _raise_if(not isinstance(obj.get("lock", False), bool) and f"{where}: lock must be a boolean")
     children = obj.get("classifications", [])
     _raise_if(not isinstance(children, list) and f"{where}: classifications must be a list")
     _raise_if(_first(check_classification(c, nested(tool)) for c in children))
+
+
+def _check_page(page: Any, asset: Asset, where: str) -> None:
+    """An object on a video names its frame (`page`, from 0); no other asset takes a page here
+    (multi-image assets are not emulated). Both refusals: assumed (stricter)."""
+    if not asset.is_video:
+        _raise_if(page is not None and f"{where}: page is for videos; this asset is {asset.content_type}")
+        return
+    frames = asset.frame_count
+    _raise_if(page is None and f"{where}: an object on a video needs the `page` of its frame")
+    whole = isinstance(page, int) and not isinstance(page, bool)
+    _raise_if(not (whole and 0 <= page < frames) and f"{where}: page {page!r} is not a frame of its {frames}")
+
+
+def _check_one_object_per_id_and_frame(objects: list[dict[str, Any]]) -> None:
+    """One objectId names one object per frame: the same id on two frames is one tracked object."""
+    seen: set[tuple[Any, Any]] = set()
+    for n, obj in enumerate(objects):
+        key = (obj.get("page"), obj.get("objectId"))
+        _raise_if(
+            key[1] is not None and key in seen and f"objects[{n}]: objectId {key[1]!r} twice on page {key[0]}"
+        )
+        seen.add(key)
 
 
 def check_span(value: Any, asset: Asset) -> str | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +57,29 @@ class Asset:
     def data_url(self, base_url: str, project_id: str) -> str | None:
         """The asset's `data` as listed: its plain (unsigned) URL, or None when it has no data."""
         return None if self.data_missing else asset_url(base_url, project_id, self.filename)
+
+    @property
+    def is_video(self) -> bool:
+        """By its type, or by its content where its type says nothing (MP4/QuickTime, WebM)."""
+        head = self.content[:12]
+        return (
+            self.content_type.startswith("video/") or head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3"
+        )
+
+    @functools.cached_property
+    def frame_count(self) -> int:
+        """A video's frames, counted by decoding it (0 when it cannot be read)."""
+        import cv2
+
+        with tempfile.NamedTemporaryFile(suffix=".video") as file:
+            file.write(self.content)
+            file.flush()
+            capture = cv2.VideoCapture(file.name)
+            frames = 0
+            while capture.isOpened() and capture.grab():
+                frames += 1
+            capture.release()
+        return frames
 
     def reset_labels(self) -> None:
         self.answer = empty_answer()

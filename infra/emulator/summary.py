@@ -8,13 +8,14 @@ from .model import Asset, Project
 
 
 def duplicate_objects(asset: Asset) -> int:
-    """Objects whose objectId already occurred earlier on the same asset (a retried append does this)."""
+    """Objects whose objectId already occurred earlier on the same asset and frame (a retried append
+    does this; one object tracked across a video's frames is one id on several pages, by design)."""
     seen: set[Any] = set()
     duplicates = 0
     for tool in asset.answer["tools"]:
-        object_id = tool.get("objectId")
-        duplicates += object_id in seen
-        seen.add(object_id)
+        key = (tool.get("page"), tool.get("objectId"))
+        duplicates += key in seen
+        seen.add(key)
     return duplicates
 
 

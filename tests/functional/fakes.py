@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from botocore.exceptions import ClientError
@@ -257,6 +257,12 @@ class FakeStorage:
         if url in self.missing:
             raise AssetError("the asset's host answered 404 (files.example)")
         return self.files.get(url, self.png)
+
+    def download_to(self, url: str, sink: BinaryIO, max_bytes: int) -> None:
+        body = self.download(url)
+        if len(body) > max_bytes:
+            raise AssetError(f"asset is larger than {max_bytes} bytes")
+        sink.write(body)
 
     def decode(self, data: bytes) -> Image:
         return decode_image(data)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from handler.contract.ango import AngoClient
+from infra.emulator.videos import moving_face_mp4
 from listener.acceptance import RunRejected
 from tests.functional.fakes import FakeHub, HubAsset
 from tests.functional.world import PROJECT, World, hub_assets
@@ -39,31 +40,36 @@ def test_point_cloud_and_iframe_projects_are_refused_naming_their_type(project_t
     assert world.sqs.bodies("sqs://jobs") == []
 
 
-def test_a_mixed_project_labels_its_images_and_counts_the_rest_by_kind_without_downloading_them() -> None:
+def test_a_mixed_project_labels_images_and_videos_and_counts_the_rest_by_kind_undownloaded() -> None:
     suffixes = [".png", ".jpg", ".mp4", ".txt", ".pdf", ".jpeg", ".mov"]
     assets = [HubAsset(f"a{n}", f"file{n}{s}", suffix=s) for n, s in enumerate(suffixes)]
     world = World(FakeHub(assets, PROJECT))
-    world.click_run()
+    for video in (assets[2], assets[6]):
+        world.storage.files[video.url] = moving_face_mp4()
+    world.click_run(frame_stride=10)
     world.work()
     world.relay_all()
-    assert [len(a.objects) for a in world.hub.assets] == [1, 1, 0, 0, 0, 1, 0]
-    assert world.storage.downloads == 3  # the images only
+    # An image gets its one box; a video one box on each sampled frame (0, 10, 20, 30), all one object.
+    assert [len(a.objects) for a in world.hub.assets] == [1, 1, 4, 0, 0, 1, 4]
+    assert all(len(set(world.hub.assets[n].objects)) == 1 for n in (2, 6))
+    assert world.storage.downloads == 5  # the images and the videos only
     ((message, error),) = world.notifier.responses
-    assert not error and message.startswith("Pre-labeled 3 of 7 assets")
-    assert "4 assets skipped (2 video, 1 document, 1 text)" in message
+    assert not error and message.startswith("Pre-labeled 5 of 7 assets with 11 objects")
+    assert "2 assets skipped (1 document, 1 text)" in message
 
 
-def test_an_asset_whose_url_names_no_kind_is_judged_by_its_content_and_skipped_by_kind() -> None:
-    assets = [HubAsset(f"a{n}", f"file{n}", suffix="") for n in range(3)]  # no extension at all
+def test_an_asset_whose_url_names_no_kind_is_judged_by_its_content() -> None:
+    assets = [HubAsset(f"a{n}", f"file{n}", suffix="") for n in range(4)]  # no extension at all
     world = World(FakeHub(assets, PROJECT))
-    world.storage.files[assets[1].url] = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64  # a video
-    world.click_run()
+    world.storage.files[assets[1].url] = moving_face_mp4()  # a video: read as one, sampled
+    world.storage.files[assets[3].url] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"  # a PDF: not read
+    world.click_run(frame_stride=20)
     world.work()
     world.relay_all()
-    assert [len(a.objects) for a in world.hub.assets] == [1, 0, 1]
+    assert [len(a.objects) for a in world.hub.assets] == [1, 2, 1, 0]  # the video: frames 0 and 20
     ((message, error),) = world.notifier.responses
-    assert not error and message.startswith("Pre-labeled 2 of 3 assets")
-    assert "1 assets skipped (1 video)" in message and "0 assets failed" in message
+    assert not error and message.startswith("Pre-labeled 3 of 4 assets")
+    assert "1 assets skipped (1 document)" in message and "0 assets failed" in message
 
 
 @pytest.mark.parametrize(

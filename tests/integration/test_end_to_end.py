@@ -20,6 +20,7 @@ from handler.contract.settings import Settings
 from infra import demo_data
 from infra.demo import start_demo_run
 from infra.emulator.control import EmulatorControl
+from infra.emulator.videos import FACE_VIDEO_SIZE, moving_face_mp4
 from infra.processes import AdapterProcesses
 from listener.acceptance import run_id_for
 
@@ -174,7 +175,7 @@ def raw_run(**overrides: Any) -> dict[str, Any]:
         ({"category_schema": None}, "Please complete class mapping"),
         (
             {"category_schema": [{"schemaId": demo_data.SCENE_SCHEMA_ID, "modelClass": "Face"}]},
-            "'Scene', a radio classification of this project; map it to a bounding-box or polygon",
+            "'Scene', a radio classification of this project. Map it to a bounding-box or polygon",
         ),
         ({"raw_payload": raw_run(projectId="f" * 24)}, f"Could not open project {'f' * 24}"),
         (
@@ -244,19 +245,24 @@ MIXED_PROJECT_ID = "65d4c0de00000000000000e1"
 CONSENSUS_PROJECT_ID = "65d4c0de00000000000000e2"
 BARE_ID_PROJECT_ID = "65d4c0de00000000000000e3"
 CONVERSION_PROJECT_ID = "65d4c0de00000000000000e4"
-# Not images, each with the leading bytes of its kind (what a download would show).
-OTHER_MEDIA = {
-    "clip.mp4": ("video/mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64),
+# Media an image model does not read, each with the leading bytes of its kind.
+UNREAD_MEDIA = {
     "notes.txt": ("text/plain", b"Some notes, not a picture.\n"),
     "report.pdf": ("application/pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"),
-    # Served as `<id>.bin`: its URL names no kind, so it is downloaded and its content decides.
-    "clip-without-extension": ("application/octet-stream", b"\x00\x00\x00\x18ftypisom" + b"\x00" * 64),
 }
+# The moving-face video twice: once as `.mp4`, once served as `<id>.bin` (its URL names no kind, so
+# it is downloaded, its content shows a video, and it is read again as one).
+VIDEOS = {
+    "clip.mp4": ("video/mp4", moving_face_mp4()),
+    "clip-without-extension": ("application/octet-stream", moving_face_mp4()),
+}
+OTHER_MEDIA = {**VIDEOS, **UNREAD_MEDIA}
 
 
 def seed_mixed_project(emulator: EmulatorControl, project_id: str, **project: Any) -> list[dict[str, Any]]:
-    """Three demo images (one face), a video, a text, a PDF and a video whose URL does not say so, in a
-    project whose `type` is left out, as in the docs' "Get Project" sample."""
+    """Three demo images (one face), a video of a moving face, a text, a PDF and the video again under
+    a URL that does not say so, in a project whose `type` is left out, as in the docs' "Get Project"
+    sample."""
     demo = next(p for p in demo_data.demo_seed()["projects"] if p["_id"] == demo_data.PROJECT_ID)
     face = next(a for a in demo["assets"] if a["externalId"] in demo_data.FACE_EXTERNAL_IDS)
     others = [a for a in demo["assets"] if a["externalId"] not in demo_data.FACE_EXTERNAL_IDS][:2]
@@ -268,6 +274,7 @@ def seed_mixed_project(emulator: EmulatorControl, project_id: str, **project: An
             "externalId": name,
             "contentType": kind,
             "contentBase64": base64.b64encode(body).decode(),
+            **({"width": FACE_VIDEO_SIZE[0], "height": FACE_VIDEO_SIZE[1]} if name in VIDEOS else {}),
         }
         for n, (name, (kind, body)) in enumerate(OTHER_MEDIA.items(), start=0xE100)
     ]
@@ -318,11 +325,16 @@ def test_a_mixed_project_labels_its_images_and_counts_the_rest_by_kind_without_d
     images = seed_mixed_project(emulator, MIXED_PROJECT_ID)
     emulator.reset_stats()
     message = run_on(emulator, adapter, MIXED_PROJECT_ID)
-    assert_three_images_run(message)
-    # The video, the text and the PDF were never fetched; the one whose URL said nothing was.
-    assert file_downloads(emulator) == len(images) + 1
-    labeled = {a["externalId"]: a["importCount"] for a in emulator.labels(MIXED_PROJECT_ID)["assets"]}
-    assert all(labeled[name] == 0 for name in OTHER_MEDIA)
+    assert_mixed_run(message)
+    # The text and the PDF were never fetched; the video whose URL said nothing was, twice (its
+    # content read, then the video itself).
+    assert file_downloads(emulator) == len(images) + 3
+    stored = {a["externalId"]: a for a in emulator.labels(MIXED_PROJECT_ID)["assets"]}
+    assert all(stored[name]["importCount"] == 0 for name in UNREAD_MEDIA)
+    for name in VIDEOS:  # the moving face: one object, on each sampled frame (the default stride 10)
+        tools = stored[name]["answer"]["tools"]
+        assert [tool["page"] for tool in tools] == [0, 10, 20, 30], name
+        assert len({tool["objectId"] for tool in tools}) == 1, name
 
 
 @pytest.mark.parametrize(
@@ -341,10 +353,10 @@ def test_consensus_tasks_and_tasks_naming_their_asset_by_id_plan_each_asset_once
         message = run_on(emulator, adapter, project_id)
     finally:
         emulator.configure(task_asset_form="object", consensus_tasks=1)
-    assert_three_images_run(message)
+    assert_mixed_run(message)
     assert emulator.project_summary(project_id).duplicate_objects == 0
     imports = {a["externalId"]: a["importCount"] for a in emulator.labels(project_id)["assets"]}
-    assert all(imports[name] == 0 for name in OTHER_MEDIA)
+    assert all(imports[name] == 0 for name in UNREAD_MEDIA)
     assert max(imports.values()) == 1 and sum(imports.values()) == labeled_in(message)  # each once
 
 
@@ -352,12 +364,14 @@ def labeled_in(message: str) -> int:
     return int(message.split()[1])  # "Pre-labeled N of ..."
 
 
-def assert_three_images_run(message: str) -> None:
-    """Every image ran (pre-labeled, or nothing found on it), the other three were skipped by kind."""
+def assert_mixed_run(message: str) -> None:
+    """Every image and video ran (pre-labeled, or nothing found on it), the text and the PDF were
+    skipped by kind."""
     assert message.startswith("Pre-labeled ") and " of 7 assets" in message, message
     empty = int(message.split(" assets had nothing to label")[0].rsplit(" ", 1)[1])
-    assert labeled_in(message) >= 1 and labeled_in(message) + empty == 3, message  # one image has a face
-    assert "4 assets skipped (2 video, 1 document, 1 text)" in message and "0 assets failed" in message
+    # One image and both videos show a face.
+    assert labeled_in(message) >= 3 and labeled_in(message) + empty == 5, message
+    assert "2 assets skipped (1 document, 1 text)" in message and "0 assets failed" in message
 
 
 def test_a_box_model_mapped_to_a_polygon_tool_imports_polygons_hub_takes(emulator, adapter):

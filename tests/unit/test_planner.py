@@ -155,14 +155,14 @@ def run_record(batches=(), **config: Any) -> RunRecord:
 
 
 @contextmanager
-def planning(hub: FakeHub, slice_seconds: float = 60.0) -> Iterator[Deps]:
+def planning(hub: FakeHub, slice_seconds: float = 60.0, model: str = "haar") -> Iterator[Deps]:
     deps = Deps(
         settings=Settings(ANGO_BATCH_PLAN_SLICE_SECONDS=slice_seconds),
         ledger=MemoryLedger(),  # type: ignore[arg-type]
         jobs=MemoryQueue(),  # type: ignore[arg-type]
         status=MemoryQueue(),  # type: ignore[arg-type]
         fetcher=None,  # type: ignore[arg-type]
-        model_factory=load_model_factory("haar"),  # its spec says what it reads; never created here
+        model_factory=load_model_factory(model),  # its spec says what it reads; never created here
         ango=lambda key: hub,  # type: ignore[arg-type,return-value]
     )
     yield deps
@@ -423,9 +423,15 @@ def test_media_the_model_does_not_read_is_skipped_by_kind_and_an_unknown_extensi
     with planning(hub) as deps:
         plan_run(PlanJob(run_id="run1"), run_record(), deps)
         jobs, event = planned(deps)
-    assert asset_ids(jobs) == ["a0", "a4", "a8", "a9"]  # .jpg, .PNG, no extension, .jpeg with a query
-    assert event.skipped == {"video": 2, "text": 1, "document": 1, "medical": 1, "audio": 1}
+    # An image model reads .jpg, .mp4 (its frames), .PNG, .webm, no extension, .jpeg with a query.
+    assert asset_ids(jobs) == ["a0", "a1", "a4", "a5", "a8", "a9"]
+    assert event.skipped == {"text": 1, "document": 1, "medical": 1, "audio": 1}
     assert event.total_assets == 10
+    with planning(hub, model="entities") as deps:  # a text model: texts, and what names no kind
+        plan_run(PlanJob(run_id="run1"), run_record(), deps)
+        jobs, event = planned(deps)
+    assert asset_ids(jobs) == ["a2", "a8"]
+    assert event.skipped == {"image": 3, "video": 2, "document": 1, "medical": 1, "audio": 1}
 
 
 def test_a_consensus_project_lists_each_asset_once_whatever_its_tasks(task_asset: str):

@@ -48,10 +48,11 @@ def test_a_built_listener_holds_no_opencv_no_model_and_no_job_runner() -> None:
     assert not [m for m in loaded if m.startswith("infra")]
     handler_side = {m for m in loaded if m.startswith("handler.")}
     # The shapes and which tool each can fill are part of the contract the listener checks a
-    # mapping against (OpenCV, which conversions use, is imported only when one converts).
-    contract = ("handler.outputs.shapes", "handler.outputs.conversions")
+    # mapping against (OpenCV, which conversions use, is imported only when one converts); the
+    # media kinds name what a model reads (a table of extensions, no reader).
+    contract = ("handler.outputs.shapes", "handler.outputs.conversions", "handler.media.kinds")
     allowed = ("handler.contract", "handler.models.specs", "handler.models", "handler.cli", *contract)
-    handler_side -= {"handler.outputs"}  # the package itself; its other modules are the runner's
+    handler_side -= {"handler.outputs", "handler.media"}  # the packages; their other modules are the runner's
     assert all(m.startswith(allowed) for m in handler_side), handler_side - {
         m for m in handler_side if m.startswith(allowed)
     }
