@@ -28,7 +28,7 @@ unit: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -m unit
 
 .PHONY: bench
-# The benchmark (tests/perf/bench.py): three interleaved rounds of every mode, about 15-18 minutes on
+# The benchmark (tests/perf/bench.py): three interleaved rounds of every mode, about 18-21 minutes on
 # 2 cores. The report (medians with their spread, targets, notes, the run's date and commit) goes to
 # out/bench.md; README's Performance section is updated from it by hand.
 # BENCH_ARGS="--quick" is a one-minute smoke run.

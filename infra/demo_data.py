@@ -2,7 +2,8 @@
 
 Nothing is downloaded at run time: every image comes from files shipped inside scikit-image or from
 numpy. `demo_seed()` is what `python -m infra.emulator --seed demo` serves; `bench_seed(n)` backs
-`--seed bench:<n>`, `documents_bench_seed(n)` `--seed bench-ocr:<n>`.
+`--seed bench:<n>`, `documents_bench_seed(n)` `--seed bench-ocr:<n>`, `video_bench_seed(n)`
+`--seed bench-video:<n>`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from infra import text_pictures
-from infra.emulator import pictures
+from infra.emulator import pictures, videos
 
 PLUGIN_ID = "demo-plugin"
 PLUGIN_SECRET = "demo-plugin-secret"  # noqa: S105 - a published demo credential
@@ -328,6 +329,20 @@ def documents_bench_project(n_assets: int) -> dict[str, Any]:
     return _project_spec(BENCH_PROJECT_ID, name, images, DOCUMENTS_SCHEMA)
 
 
+def video_bench_project(n_assets: int, seconds: float = videos.LONG_VIDEO_SECONDS) -> dict[str, Any]:
+    """The video row's benchmark project: `n_assets` copies of one long generated video
+    (infra/emulator/videos.py) in Batch A, with the faces ontology. Same id as `bench_project`, so
+    the benchmark finds either."""
+    content = videos.long_video_mp4(seconds)
+    width, height = videos.LONG_VIDEO_SIZE
+    images = [
+        DemoImage(f"bench-{i:06d}.mp4", (BATCH_A_ID,), "video/mp4", content, width, height)
+        for i in range(n_assets)
+    ]
+    name = f"Benchmark: videos ({n_assets} assets of {seconds:g} s)"
+    return _project_spec(BENCH_PROJECT_ID, name, images)
+
+
 def texts_project() -> dict[str, Any]:
     """Two texts with known entities, a picture and a PDF (media a text model does not read)."""
     texts = [
@@ -373,3 +388,8 @@ def bench_seed(n_assets: int) -> dict[str, Any]:
 def documents_bench_seed(n_assets: int) -> dict[str, Any]:
     """The documents project plus an OCR benchmark project of `n_assets`, for `--seed bench-ocr:<n>`."""
     return seed_for([documents_project(), documents_bench_project(n_assets)])
+
+
+def video_bench_seed(n_assets: int, seconds: float = videos.LONG_VIDEO_SECONDS) -> dict[str, Any]:
+    """A video benchmark project of `n_assets` videos of `seconds`, for `--seed bench-video:<n>[:<s>]`."""
+    return seed_for([video_bench_project(n_assets, seconds)])

@@ -66,20 +66,10 @@ class Asset:
             self.content_type.startswith("video/") or head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3"
         )
 
-    @functools.cached_property
+    @property
     def frame_count(self) -> int:
         """A video's frames, counted by decoding it (0 when it cannot be read)."""
-        import cv2
-
-        with tempfile.NamedTemporaryFile(suffix=".video") as file:
-            file.write(self.content)
-            file.flush()
-            capture = cv2.VideoCapture(file.name)
-            frames = 0
-            while capture.isOpened() and capture.grab():
-                frames += 1
-            capture.release()
-        return frames
+        return count_frames(self.content)
 
     def reset_labels(self) -> None:
         self.answer = empty_answer()
@@ -90,6 +80,23 @@ class Asset:
     def task_id(self) -> str:
         """The id of the asset's one task: derived, so it is stable across resets and reseeds."""
         return hashlib.sha256(f"task:{self.id}".encode()).hexdigest()[:24]
+
+
+@functools.lru_cache(maxsize=16)
+def count_frames(content: bytes) -> int:
+    """Frames of a video file's bytes, by decoding it: cached by content, since a reset re-reads
+    the seed's assets and an import checks every object's page against the count."""
+    import cv2
+
+    with tempfile.NamedTemporaryFile(suffix=".video") as file:
+        file.write(content)
+        file.flush()
+        capture = cv2.VideoCapture(file.name)
+        frames = 0
+        while capture.isOpened() and capture.grab():
+            frames += 1
+        capture.release()
+    return frames
 
 
 @dataclass

@@ -34,9 +34,15 @@ class Seed:
 
 
 def load_named_seed(name: str) -> dict[str, Any]:
-    """`demo`, `bench:<n>`, `bench-ocr:<n>`, `empty`, or the path of a JSON spec file."""
+    """`demo`, `bench:<n>`, `bench-ocr:<n>`, `bench-video:<n>[:<seconds>]`, `empty`, or the path of
+    a JSON spec file."""
     if name == "empty":
         return {}
+    if name.startswith("bench-video:"):  # n copies of one long generated video (the default 300 s)
+        from infra import demo_data  # as below: the video is only written when asked for
+
+        _, n_assets, *seconds = name.split(":")
+        return demo_data.video_bench_seed(int(n_assets), *map(float, seconds))
     if name.startswith("bench-ocr:"):  # the benchmark project of pictures of text, for the OCR model
         from infra import demo_data  # as below: the pictures are only rendered when asked for
 

@@ -1,7 +1,8 @@
 """The benchmark: `python -m tests.perf.bench [--quick] ...` (`make bench` runs it with defaults).
 
 For each model, on an emulator project of N assets with latency on every REST call and download,
-rounds of: (a) the model alone on decoded images, (b) the stock BatchModelPlugin with a sequential
+rounds of: (a) the model alone on decoded images (the video row: decoding plus the model, on the
+sampled frames of a long video), (b) the stock BatchModelPlugin with a sequential
 callback, (c) the product with 1 worker, (d) with W workers and, for the fixed-latency model, (e)
 W workers at the product's default Hub budget against a rate-limited emulator. Every mode runs
 once per round, the modes interleaved; the table gives each figure's median and spread. Then click

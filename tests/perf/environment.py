@@ -10,6 +10,7 @@ from unittest import mock
 
 from infra.emulator.control import EmulatorControl
 from infra.emulator.process import run_emulator
+from infra.emulator.videos import LONG_VIDEO_SECONDS
 from infra.localstack import DEFAULT_ENDPOINT, ensure_localstack, local_aws_env
 from infra.stack import StackOutputs, temporary_stack
 
@@ -66,10 +67,17 @@ def add_plugin(emulator: EmulatorControl, name: str) -> Plugin:
 
 
 @contextlib.contextmanager
-def bench_emulator(n_assets: int, latency_ms: float, model: str = "") -> Iterator[EmulatorControl]:
+def bench_emulator(
+    n_assets: int, latency_ms: float, model: str = "", video_seconds: float = LONG_VIDEO_SECONDS
+) -> Iterator[EmulatorControl]:
     """The emulator seeded with a benchmark project of `n_assets` in Batch A, with latency on every
     REST call and every asset download. OCR's project holds pictures of text under the documents
-    ontology (`bench-ocr`); every other model's, photographs under the faces ontology (`bench`)."""
-    seed = f"{'bench-ocr' if model == 'ocr' else 'bench'}:{n_assets}"
+    ontology (`bench-ocr`); the video row's, copies of one generated video of `video_seconds` under
+    the faces ontology (`bench-video`); every other model's, photographs under the faces ontology
+    (`bench`)."""
+    seed = {
+        "ocr": f"bench-ocr:{n_assets}",
+        "video": f"bench-video:{n_assets}:{video_seconds:g}",
+    }.get(model, f"bench:{n_assets}")
     with run_emulator(seed=seed, latency_ms=latency_ms, file_latency_ms=latency_ms) as emu:
         yield emu

@@ -9,14 +9,17 @@ import statistics
 from .cpu import other_cores
 from .gaps import one_worker_gap, scaling_gap
 from .options import BenchOptions
-from .results import BenchResults, ModeRow
+from .results import MODE_ALONE, BenchResults, ModeRow, mode_product
+from .spread import Spread
 from .startup import median_start
+from .targets import find_row
 
 
 def figures(results: BenchResults, options: BenchOptions) -> list[str]:
     notes = list(results.notes)
     notes += [f"CPU during {row.model} {row.mode} (medians): {_cpu_split(row)}" for row in results.rows]
     notes += one_worker_gap(results.rows, "haar", "Haar") + one_worker_gap(results.rows, "ocr", "OCR")
+    notes += _video_notes(results) + one_worker_gap(results.rows, "video", "Video")
     notes += scaling_gap(results.rows, options.workers)
     notes += _start_notes(results.rows)
     for row in results.rows:
@@ -42,6 +45,40 @@ def figures(results: BenchResults, options: BenchOptions) -> list[str]:
     notes.append(_exit_line_note(results))
     notes.append(f"Benchmark wall time: {results.wall_seconds / 60:.1f} min")
     return notes
+
+
+def _video_notes(results: BenchResults) -> list[str]:
+    """What the video row's video is, and its rates in frames: the table counts a video an asset."""
+    video = results.video
+    if video is None:
+        return []
+    alone, one = (find_row(results.rows, "video", mode) for mode in (MODE_ALONE, mode_product(1)))
+    rates = "; ".join(
+        f"{row.mode}: {_text(row.stat(lambda r: r.rate * video.sampled), 1)} sampled frames/s, "
+        f"{_text(row.stat(lambda r: r.rate * video.frames), 0)} decoded frames/s"
+        for row in (alone, one)
+        if row is not None
+    )
+    without = ""
+    if one is not None and alone is not None and one.runs:
+        counting = video.grab_seconds * one.runs[0].assets  # every video of the project, each run
+        product, versus = one.stat(lambda r: r.seconds - counting), alone.stat(lambda r: r.seconds)
+        if product is not None and versus is not None and product.median > 0:
+            without = f" Less that, (c) would come to about {versus.median / product.median:.2f}x (a)."
+    return [
+        f"Video row: Haar on one generated video per asset (infra/emulator/videos.py, long_video_mp4): "
+        f"{video.width}x{video.height}, {video.fps:g} fps, {video.frames} frames ({video.seconds:.0f} s), "
+        f"{video.megabytes:.1f} MB of MPEG-4 Part 2 (mp4v); frame_stride {video.stride}, so "
+        f"{video.sampled} frames a video go to the model. {rates}.",
+        f"Video (c) includes the emulator counting the video's frames on the run's import, by decoding "
+        f"it whole (infra/emulator/model.py, frame_count: {video.grab_seconds:.1f} s a video here, "
+        f"timed once in the benchmark's process), every run; a real Hub would not put that on the "
+        f"run's way.{without}",
+    ]
+
+
+def _text(value: Spread | None, digits: int) -> str:
+    return "n/a" if value is None else value.text(digits)
 
 
 def _cpu_split(row: ModeRow) -> str:

@@ -24,7 +24,8 @@ def memory_kb(pid: int) -> tuple[int, int] | None:
 
 @dataclass
 class RssSampler:
-    """Samples the RSS of some processes on a thread: `with RssSampler(pids) as s: ...`."""
+    """Samples the RSS of some processes on a thread: `with RssSampler(pids) as s: ...`, the first
+    time on entry, so that the first samples are the processes as the run found them."""
 
     pids: Sequence[int]
     interval: float = 0.2
@@ -33,6 +34,7 @@ class RssSampler:
     _thread: threading.Thread | None = None
 
     def __enter__(self) -> RssSampler:
+        self._sample()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
         self._thread.start()
         return self
@@ -46,6 +48,16 @@ class RssSampler:
     def peak_mb(self) -> float | None:
         """The largest RSS of any one of the processes while sampled."""
         return max((rss for _, _, rss in self.samples), default=0) / 1024 or None
+
+    def start_mb(self) -> float | None:
+        """The largest RSS of any one of the processes at the first sample, taken on entry."""
+        first = [rss for at, _, rss in self.samples if at == self.samples[0][0]] if self.samples else []
+        return max(first, default=0) / 1024 or None
+
+    def growth_mb(self) -> float | None:
+        """Growth over this run alone: max RSS in the last quarter of its samples against the first."""
+        growth = rss_drift([self.samples])
+        return None if growth is None else growth.growth_mb
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

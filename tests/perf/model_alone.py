@@ -57,7 +57,7 @@ class AloneResult:
 
 def load_assets(emulator: EmulatorControl) -> DecodedAssets:
     """Every asset of the benchmark project's Batch A, downloaded once and decoded."""
-    urls = list(_list_assets(emulator.base_url, demo_data.BENCH_PROJECT_ID))
+    urls = list(list_assets(emulator.base_url, demo_data.BENCH_PROJECT_ID))
     images, keys = _fetch_decoded(urls)
     return DecodedAssets(images, keys)
 
@@ -94,7 +94,7 @@ def _labels_something(
     return build_item("bench", ref, (image.shape[1], image.shape[0]), predictions, targets).item is not None
 
 
-def _list_assets(base_url: str, project_id: str) -> Iterator[str]:
+def list_assets(base_url: str, project_id: str) -> Iterator[str]:
     """Every asset URL of Batch A, in order."""
     url = f"{base_url}/v2/project/{project_id}/assets"
     headers = {"apikey": demo_data.API_KEY}

@@ -10,7 +10,7 @@ import cv2
 
 from handler.contract.ango import PAGE_LIMIT
 
-from .options import MODELS, MODES, BenchOptions
+from .options import MODELS, MODES, VIDEO, BenchOptions
 from .spread import DASH
 
 
@@ -46,16 +46,23 @@ def _setup(options: BenchOptions) -> list[str]:
 
 
 def _modes_note(options: BenchOptions) -> str:
-    """Which modes each model ran (options.MODES), and why OCR runs only two."""
+    """Which modes each model ran (options.MODES), and why OCR and the video row run only two."""
     ran = "; ".join(
         f"{m} " + ", ".join(f"({mode})" for mode in MODES[m] if options.runs_mode(m, mode))
         for m in MODELS
         if m in options.models
     )
+    video = (
+        f" The video row runs the Haar model on a video of {options.video_seconds:g} s of 720p at 10 fps "
+        f"with frame_stride {options.frame_stride} in the run's Config JSON: 1 worker against decoding "
+        "plus the model alone (a), for the same reasons; its calls per asset are a run's calls, not judged."
+        if VIDEO in options.models
+        else ""
+    )
     if "ocr" not in options.models:
-        return f"Modes per model: {ran}."
+        return f"Modes per model: {ran}.{video}"
     return (
-        f"Modes per model: {ran}. OCR's project cycles the rendered pictures of known text of "
+        f"Modes per model: {ran}.{video} OCR's project cycles the rendered pictures of known text of "
         "infra/text_pictures.py, its text lines mapped to a rotated-box tool holding a text "
         "classification; its row is 1 worker against the model alone: it is CPU-bound, so W workers "
         "on these CPUs would only share them, and (b) would time the same model in a sequential loop. "
@@ -70,7 +77,9 @@ def _definitions(options: BenchOptions) -> list[str]:
         f"{cv2.__version__} with {cv2.getNumThreads()} threads; LocalStack, the emulators, every listener, "
         "worker and plugin share these CPUs, and so does whatever else runs on the machine.",
         f"(a) times `predict` alone over the first min(N, {options.alone_max}) assets, decoded in memory "
-        "beforehand, in batches of batch_size; its expected pre-label count covers all N.",
+        "beforehand, in batches of batch_size; its expected pre-label count covers all N. The video "
+        "row's (a) is timed from a local copy of each video: OpenCV decoding it (grab every frame, "
+        "retrieve every frame_stride-th) plus `predict` on the sampled frames in batches of batch_size.",
         "Hub calls/asset: every /v2 call the emulator served between click and answer (imports, project, "
         "asset and task pages, signed URLs), whatever its answer; 429s: those answered 429; downloads are "
         "the asset files.",
@@ -80,7 +89,7 @@ def _definitions(options: BenchOptions) -> list[str]:
         "(the model in this process for (a), the plugin for (b), listener + workers for (c)/(d)/(e)); "
         "the notes split the rest between the emulators, LocalStack and anything else.",
         "Peak RSS/process: the largest RSS any one worker (or the stock plugin) reached during the run, "
-        "sampled every 0.2 s from /proc.",
+        "sampled from /proc at the click and every 0.2 s after.",
     ]
 
 

@@ -11,24 +11,33 @@ from typing import Any
 from handler.contract.model import load_model_factory
 from handler.contract.run_config import RunConfig
 from infra import demo_data
+from infra.emulator.videos import LONG_VIDEO_SECONDS
 
-MODELS = ("haar", "fixed-latency", "ocr")
+VIDEO = "video"
+MODELS = ("haar", "fixed-latency", "ocr", VIDEO)
+# A row that runs a built-in model on other media: "video" is the Haar model on the frames of a long
+# generated video. Haar rather than fixed-latency: on 720p frames it is CPU-bound like a real model,
+# so the row weighs decoding against a model's real cost, and the frames' pixels are really looked at.
+ROW_MODELS = {VIDEO: "haar"}
 # Sized for `make bench` to take about 15 minutes on a 2-core machine, three rounds of every mode.
 # The planner sends the first page (100 assets) as a job at once, then jobs of job_size (128):
 # fixed-latency's 4068 assets are 100 + 31 x 128, 32 jobs, two for each of the 8 x 2 slots of (d).
 # Haar (~40 assets/s on 2 cores): 740 = 100 + 5 x 128 assets, 6 jobs, about 20 s a run.
 # OCR (~0.5 s a picture on 2 cores): 48 = 16 x its 3 pictures, one job, about 25 s a run; (a) and (c)
 # over 3 rounds, about 3 minutes.
-DEFAULT_ASSETS = {"haar": 740, "fixed-latency": 4068, "ocr": 48}
-# `--quick`: a handful of OCR pictures (two of each) keeps its block to seconds.
-QUICK_ASSETS = {"haar": 16, "fixed-latency": 16, "ocr": 6}
+# Video: one video of 3000 frames (5 min of 720p at 10 fps), every 10th frame to Haar (~50 ms a
+# frame): about 17 s a run; (a) and (c) over 3 rounds, about 2.5 minutes.
+DEFAULT_ASSETS = {"haar": 740, "fixed-latency": 4068, "ocr": 48, "video": 1}
+# `--quick`: a handful of OCR pictures (two of each) keeps its block to seconds; so does a short video.
+QUICK_ASSETS = {"haar": 16, "fixed-latency": 16, "ocr": 6, "video": 1}
 
 # The modes each model runs, every round. (a) always: it is every row's baseline, and gives the
 # expected pre-label counts. (e), the field limit, only for fixed-latency: the model that asks the
 # most of Hub. OCR runs (a) and (c) only: its row is one worker against the model alone on the same
 # pictures; it is CPU-bound, so on 2 cores W workers only share the same CPUs (d), and the stock
 # plugin would time the same model behind a sequential loop again (b).
-MODES = {"haar": "abcd", "fixed-latency": "abcde", "ocr": "ac"}
+# The video row likewise: one worker against decoding plus the model alone, in frames per second.
+MODES = {"haar": "abcd", "fixed-latency": "abcde", "ocr": "ac", "video": "ac"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,8 @@ class BenchOptions:
     batch_size: int = 16
     job_size: int = 128  # the product's default: one import call per job
     seconds_per_batch: float = 0.2  # the fixed-latency model's delay per batch
+    frame_stride: int = 10  # videos: the product's default, every 10th frame to the model
+    video_seconds: float = LONG_VIDEO_SECONDS  # the video row's video, at 10 fps
     alone_max: int = 512  # (a) is timed over at most this many assets
     stock_assets: int = 256  # (b) runs on a project of min(N, this): it is sequential, and slow
     field_assets: int = 1124  # (e) the field limit's project (100 + 8 x 128); 0 skips (e)
@@ -83,6 +94,7 @@ QUICK = {
     "latency_ms": 5.0,
     "job_size": 4,
     "stock_assets": 16,
+    "video_seconds": 10.0,  # 100 frames, 10 of them to the model
     "field_assets": 16,
     "first_label_assets": (16, 400),
     "first_label_runs": 1,
@@ -126,6 +138,8 @@ _FLAGS = (
     "batch_size",
     "job_size",
     "seconds_per_batch",
+    "frame_stride",
+    "video_seconds",
     "alone_max",
     "stock_assets",
     "field_assets",
@@ -147,15 +161,19 @@ def _parser() -> argparse.ArgumentParser:
         description="Throughput and overheads of the adapter against the stock BatchModelPlugin.",
     )
     add = parser.add_argument
-    add("--assets", type=int, help="assets per model (default: haar 740, fixed-latency 4068, ocr 48)")
+    add(
+        "--assets", type=int, help="assets per model (default: haar 740, fixed-latency 4068, ocr 48, video 1)"
+    )
     add("--rounds", type=int, help="runs of every mode, interleaved a, b, c, d, (e), a, ... (default 3)")
     add("--workers", type=int, help="W, worker processes of the many-workers runs (default 8)")
     add("--concurrency", type=int, help="jobs at once per worker process (default 2)")
     add("--latency-ms", type=float, help="latency of every REST call and download (default 20)")
-    add("--models", default=",".join(MODELS), help="comma-separated: haar,fixed-latency,ocr")
+    add("--models", default=",".join(MODELS), help="comma-separated: haar,fixed-latency,ocr,video")
     add("--batch-size", type=int, help="images per model call (default 16)")
     add("--job-size", type=int, help="assets per queued job (default 128)")
     add("--seconds-per-batch", type=float, help="the fixed-latency model's delay (default 0.2)")
+    add("--frame-stride", type=int, help="video row: every Nth frame to the model (default 10)")
+    add("--video-seconds", type=float, help="video row: the video's length at 10 fps (default 300)")
     add("--alone-max", type=int, help="(a) is timed over at most this many assets (default 512)")
     add("--stock-assets", type=int, help="(b) runs on min(N, this) assets (default 256)")
     add("--field-assets", type=int, help="assets of the field-limit runs (e) (default 1124); 0 skips")
@@ -170,9 +188,18 @@ def _parser() -> argparse.ArgumentParser:
     add("--worker-grace", type=float, help="each worker's --grace (default 60, the product's own)")
     add("--stop-grace", type=float, help="seconds processes get to stop after SIGTERM (default 25)")
     add("--run-timeout", type=float, help="seconds one run may take (default 900)")
-    add("--quick", action="store_true", help="a small smoke run: 16 assets (ocr 6), 2 workers, 5 ms")
+    add(
+        "--quick",
+        action="store_true",
+        help="a small smoke run: 16 assets (ocr 6, video 1 of 10 s), 2 workers, 5 ms",
+    )
     add("--out", default="out/bench.md", help="where the markdown report goes (default out/bench.md)")
     return parser
+
+
+def model_of(row: str) -> str:
+    """The built-in model (`ANGO_BATCH_MODEL`) that a row runs: its own name, except ROW_MODELS'."""
+    return ROW_MODELS.get(row, row)
 
 
 def category_mapping(model: str) -> list[dict[str, str]]:
@@ -185,17 +212,22 @@ def category_mapping(model: str) -> list[dict[str, str]]:
     its placed text lines, and leaves unmapped answers out without dropping the line."""
     if model == "ocr":
         return [{"schemaId": demo_data.TEXT_LINE_SCHEMA_ID, "modelClass": "text-line"}]
-    (model_class,) = load_model_factory(model).spec.classes
+    (model_class,) = load_model_factory(model_of(model)).spec.classes
     return [{"schemaId": demo_data.FACE_SCHEMA_ID, "modelClass": model_class}]
 
 
 def config_json(model: str, options: BenchOptions, existing: str = "skip") -> str:
-    """The run's Config JSON, shared by the stock plugin and the product."""
-    spec = load_model_factory(model).spec
+    """The run's Config JSON, shared by the stock plugin and the product (frame_stride reaches
+    only videos)."""
+    spec = load_model_factory(model_of(model)).spec
     settings = dict(spec.default_config)
     if model == "fixed-latency":
         settings["seconds_per_batch"] = options.seconds_per_batch
     config = RunConfig(
-        job_size=options.job_size, batch_size=options.batch_size, existing=existing, model=settings
+        job_size=options.job_size,
+        batch_size=options.batch_size,
+        frame_stride=options.frame_stride,
+        existing=existing,
+        model=settings,
     )
     return json.dumps(config.model_dump())

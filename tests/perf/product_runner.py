@@ -22,7 +22,7 @@ from .calls import AwsCalls, exit_line_calls, probe_calls, probe_env, probe_star
 from .cpu import CpuMeter
 from .environment import LocalAws, Plugin
 from .memory import RssSampler
-from .options import BenchOptions, category_mapping, config_json
+from .options import BenchOptions, category_mapping, config_json, model_of
 from .processes import wait_until
 from .results import RunSample
 from .startup import StartTimes, start_times
@@ -54,7 +54,7 @@ class ProductSession:
         self.probe_dir = self.log_dir / "aws-probe"
         self.probe_dir.mkdir(parents=True, exist_ok=True)
         probe = probe_env(self.probe_dir, os.environ.get("PYTHONPATH"))
-        extra = {"ANGO_BATCH_MODEL": self.model, **probe, **self.extra_env}
+        extra = {"ANGO_BATCH_MODEL": model_of(self.model), **probe, **self.extra_env}
         env = adapter_env(
             self.stack, self.emulator.base_url, self.plugin.id, self.plugin.secret, self.aws.env, extra
         )
@@ -103,6 +103,8 @@ class ProductSession:
             rss.peak_mb(),
             cpu,
             failed_assets=watch.failed_assets,
+            start_rss_mb=rss.start_mb(),
+            rss_growth_mb=rss.growth_mb(),
             sqs_calls=service_total(sqs, "sqs"),
             start=self._start_times(watch),
         )

@@ -67,7 +67,7 @@ def _cells(row: ModeRow, alone: ModeRow | None) -> tuple[str, ...]:
         str(len(row.runs)),
         _text(row.stat(lambda r: r.assets), 0),
         _text(row.stat(lambda r: r.seconds), 1),
-        _text(row.rate, 1),
+        _text(row.rate, 3 if row.rate and row.rate.median < 1 else 1),  # the video row: ~0.05 a second
         NA if versus is None else f"{versus:.0%}",
         _text(row.stat(lambda r: r.first_label_s), 2),
         _text(row.per_asset(lambda r: r.hub_calls), 3),

@@ -36,6 +36,8 @@ class RunSample:
     downloads: int | None = None
     sqs_calls: int | None = None
     peak_rss_mb: float | None = None
+    start_rss_mb: float | None = None  # the largest at the click, before the run's work
+    rss_growth_mb: float | None = None  # within the run: last quarter of its samples vs the first
     first_label_s: float | None = None
     cpu: CpuUse | None = None  # the machine, and this mode's own processes
     phases: str = ""  # where the run's time went
@@ -86,6 +88,24 @@ class RssRun:
 
 
 @dataclass(frozen=True)
+class VideoFacts:
+    """The video row's video, as OpenCV reads it, and what the run's frame_stride makes of it."""
+
+    width: int
+    height: int
+    fps: float
+    frames: int  # decoded, per video
+    sampled: int  # given to the model, per video: frames 0, stride, 2 x stride, ...
+    stride: int
+    megabytes: float
+    grab_seconds: float  # decoding it whole once, as the emulator does on each run's import
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.fps if self.fps > 0 else 0.0
+
+
+@dataclass(frozen=True)
 class AcceptRun:
     project_assets: int
     runs: int
@@ -111,6 +131,7 @@ class BenchResults:
     rss: RssRun | None = None
     accept: AcceptRun | None = None
     first_label: FirstLabel | None = None
+    video: VideoFacts | None = None
     notes: list[str] = field(default_factory=list)
     sqs_breakdown: dict[str, dict[str, int]] = field(default_factory=dict)  # row label -> op -> calls
     exit_lines: dict[str, dict[str, int] | None] = field(default_factory=dict)  # process -> calls

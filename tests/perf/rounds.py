@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 from infra.emulator.control import EmulatorControl
 
 from .environment import LocalAws, add_plugin, bench_emulator, fresh_stack
-from .model_alone import AloneResult, DecodedAssets, load_assets, measure_model_alone
-from .options import BenchOptions, category_mapping, config_json
+from .model_alone import DecodedAssets, load_assets, measure_model_alone
+from .options import VIDEO, BenchOptions, category_mapping, config_json, model_of
 from .processes import say, stop_all
 from .product_runner import ProductSession
 from .results import MODE_ALONE, MODE_STOCK, BenchResults, RunSample, mode_field, mode_product
 from .stock_runner import StockSession
+from .video_alone import VideoFiles, load_videos, measure_video_alone
 
 
 class _Session(Protocol):
@@ -33,11 +36,11 @@ class ModelBench:
     model: str
     options: BenchOptions
     results: BenchResults
-    assets: DecodedAssets
+    assets: DecodedAssets | VideoFiles  # the video row's (a) decodes the videos itself
     stock: StockSession | None  # None where the model does not run (b)
     product: dict[str, ProductSession]  # mode -> its session
     field_knobs: dict[str, object] = field(default_factory=dict)
-    alone: AloneResult | None = None
+    expected: Callable[[int], int] | None = None  # pre-labels a project of N assets gets, from (a)
 
     def round(self, number: int) -> None:
         say(f"{self.model}: round {number} of {self.options.rounds}")
@@ -49,18 +52,26 @@ class ModelBench:
             self._add(mode, session.workers, session.assets, session.run(knobs))
 
     def _run_alone(self) -> None:
-        mapping, config = category_mapping(self.model), config_json(self.model, self.options)
-        alone = measure_model_alone(self.assets, self.model, config, mapping, self.options.alone_max)
-        self.alone = self.alone or alone
-        expected = alone.expected_prelabeled(self.assets, len(self.assets.keys))
-        sample = RunSample(assets=alone.timed_assets, seconds=alone.seconds, cpu=alone.cpu)
+        model, mapping = model_of(self.model), category_mapping(self.model)
+        config = config_json(self.model, self.options)
+        if isinstance(self.assets, VideoFiles):
+            video = measure_video_alone(self.assets, model, config, mapping)
+            self.results.video = self.results.video or video.facts
+            self.expected = self.expected or video.expected_prelabeled
+            sample = RunSample(assets=len(self.assets.paths), seconds=video.seconds, cpu=video.cpu)
+            expected = video.expected_prelabeled(len(self.assets.paths))
+        else:
+            alone = measure_model_alone(self.assets, model, config, mapping, self.options.alone_max)
+            self.expected = self.expected or partial(alone.expected_prelabeled, self.assets)
+            sample = RunSample(assets=alone.timed_assets, seconds=alone.seconds, cpu=alone.cpu)
+            expected = alone.expected_prelabeled(self.assets, len(self.assets.keys))
         self.results.row(self.model, MODE_ALONE).expected_prelabeled = expected
         self.results.row(self.model, MODE_ALONE).runs.append(sample)
 
     def _add(self, mode: str, workers: int, n_assets: int, sample: RunSample) -> None:
         row = self.results.row(self.model, mode, workers)
-        if self.alone is not None:
-            row.expected_prelabeled = self.alone.expected_prelabeled(self.assets, n_assets)
+        if self.expected is not None:
+            row.expected_prelabeled = self.expected(n_assets)
         row.runs.append(sample)
 
 
@@ -70,14 +81,16 @@ def model_bench(
 ) -> Iterator[ModelBench]:
     """Emulators, stacks and processes of one model, all started at once and stopped together."""
     with contextlib.ExitStack() as stack:
-        main = stack.enter_context(bench_emulator(options.assets_for(model), options.latency_ms, model))
+        n_assets = options.assets_for(model)
+        main = stack.enter_context(bench_emulator(n_assets, options.latency_ms, model, options.video_seconds))
         stock = _stock_session(stack, model, options, logs) if options.runs_mode(model, "b") else None
         counts = [n for mode, n in (("c", 1), ("d", options.workers)) if options.runs_mode(model, mode)]
         product = {
             mode_product(workers): _product_session(stack, main, aws, model, options, logs, workers)
             for workers in counts
         }
-        bench = ModelBench(model, options, results, load_assets(main), stock, product)
+        assets = _load_videos(stack, main) if model == VIDEO else load_assets(main)
+        bench = ModelBench(model, options, results, assets, stock, product)
         if options.runs_mode(model, "e"):
             _add_field_session(stack, bench, aws, logs)
         sessions: list[_Session] = [*([stock] if stock else []), *product.values()]
@@ -87,6 +100,13 @@ def model_bench(
     for mode, session in product.items():
         results.sqs_breakdown[f"{model} {mode}"] = dict(session.sqs_ops)
         results.exit_lines.update({f"{model} {mode} {name}": c for name, c in session.exit_lines().items()})
+
+
+def _load_videos(stack: contextlib.ExitStack, emulator: EmulatorControl) -> VideoFiles:
+    """The video row's videos in a folder of their own for the block, removed with it."""
+    return load_videos(
+        emulator, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-video-")))
+    )
 
 
 def _stock_session(

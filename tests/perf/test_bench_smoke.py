@@ -1,5 +1,5 @@
-"""The benchmark end to end at smoke size: fixed-latency on 16 assets, every mode, and OCR on 6 (its
-modes (a) and (c)), 2 workers, 5 ms of latency, two rounds."""
+"""The benchmark end to end at smoke size: fixed-latency on 16 assets, every mode, OCR on 6 and the
+video row on one 10 s video (their modes (a) and (c)), 2 workers, 5 ms of latency, two rounds."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ MODES = [
     "(d) product, 2 workers",
     "(e) field limit, 2 workers",
 ]
-OCR_MODES = ["(a) model alone", "(c) product, 1 worker"]
+OCR_MODES = ["(a) model alone", "(c) product, 1 worker"]  # the video row's too
 
 
 def _table(text: str) -> list[list[str]]:
@@ -40,13 +40,13 @@ def _median(text: str) -> float:
 def test_quick_benchmark_fills_every_row_and_labels_every_asset(localstack: str, tmp_path: Path) -> None:
     out = tmp_path / "bench.md"
     args = ["--quick", "--workers", "2", "--latency-ms", "5", "--rounds", str(ROUNDS)]  # --quick's sizes
-    args += ["--models", "fixed-latency,ocr", "--out", str(out)]
+    args += ["--models", "fixed-latency,ocr,video", "--out", str(out)]
     done = subprocess.run(
         [sys.executable, "-m", "tests.perf.bench", *args],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     report = out.read_text()
@@ -56,13 +56,18 @@ def test_quick_benchmark_fills_every_row_and_labels_every_asset(localstack: str,
     assert header == list(HEADER)
     _check_rows([row for row in rows if row[0] == "fixed-latency"])
     _check_ocr_rows([row for row in rows if row[0] == "ocr"])
+    _check_video_rows([row for row in rows if row[0] == "video"])
 
     targets = [line for line in report.splitlines() if line.startswith("- ") and "**" in line]
-    assert len(targets) == 13
+    assert len(targets) == 15
     # The Haar target (no Haar run) and the large rows' Hub calls (a quick run has no 4,000 assets).
     not_measured = [line for line in targets if "**not measured**" in line]
     assert len(not_measured) == 2 and "Haar" in not_measured[0] and "4000+ assets" in not_measured[1]
     assert any(line.startswith("- OCR: 1 worker") for line in targets)  # measured, met or not
+    assert any(line.startswith("- video: 1 worker >=") and "sampled frames/s =" in line for line in targets)
+    assert any(
+        line.startswith("- video: 1 worker's peak RSS") and "peak - before" in line for line in targets
+    )
     for name in ("listener accept p99", "worker RSS flat", "click → 1st pre-label", "Field limit (e)"):
         assert name in report
     assert "at commit " in report
@@ -95,3 +100,14 @@ def _check_ocr_rows(rows: list[list[str]]) -> None:
         assert _median(row[cell["assets/s"]]) > 0
     assert rows[0][-1] == f"expects {OCR_ASSETS}"
     assert rows[1][-1] == f"{OCR_ASSETS} / {OCR_ASSETS}, 0 failed"
+
+
+def _check_video_rows(rows: list[list[str]]) -> None:
+    """One video a run, pre-labeled (the face is in every frame), read by the one worker."""
+    cell = {name: HEADER.index(name) for name in HEADER}
+    assert [row[1] for row in rows] == OCR_MODES
+    for row in rows:
+        assert len(row) == len(HEADER) and all(row), row
+        assert row[cell["runs"]] == str(ROUNDS) and row[3] == "1" and _median(row[cell["assets/s"]]) > 0
+    assert rows[0][-1] == "expects 1" and rows[1][-1] == "1 / 1, 0 failed"
+    assert _median(rows[1][cell["peak RSS/process (MB)"]]) > 0
