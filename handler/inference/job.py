@@ -129,7 +129,7 @@ def _infer(
         if run_cancelled():
             tally.cancel(videos[n:])
             break
-        video_labels = infer_video(video, run, deps, reader, tally, context)
+        video_labels = infer_video(video, run, deps, reader, tally, context, run_cancelled)
         if video_labels is not None and video_labels.item is not None:
             ready.append((video, video_labels))
     return ready

@@ -7,6 +7,7 @@ like a video with nothing in its second half."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +29,10 @@ from handler.private_assets import AssetReader
 logger = logging.getLogger(__name__)
 
 
+class _Cancelled(Exception):
+    """The run was cancelled while the video was being read."""
+
+
 def infer_video(
     asset: AssetRef,
     run: RunRecord,
@@ -35,10 +40,15 @@ def infer_video(
     reader: AssetReader,
     tally: JobTally,
     context: PredictContext[Any],
+    run_cancelled: Callable[[], bool],
 ) -> AssetLabels | None:
-    """The video's labels (counted in the tally), or None when it failed (counted as failed)."""
+    """The video's labels (counted in the tally), or None when it failed or the run was cancelled
+    before its last frame (counted as failed, or as not processed)."""
     try:
-        labels = _labels(asset, run, deps, reader, tally, context)
+        labels = _labels(asset, run, deps, reader, tally, context, run_cancelled)
+    except _Cancelled:
+        tally.cancel([asset])
+        return None
     except AssetError as exc:
         tally.fail(asset, str(exc))
         return None
@@ -59,6 +69,7 @@ def _labels(
     reader: AssetReader,
     tally: JobTally,
     context: PredictContext[Any],
+    run_cancelled: Callable[[], bool],
 ) -> AssetLabels:
     config = run.config
     targets = {target.model_class: target for target in run.targets}
@@ -69,6 +80,8 @@ def _labels(
             file.flush()
         video: VideoLabels | None = None
         for batch in chunked(sampled_frames(file.name, config.frame_stride), config.batch_size):
+            if run_cancelled():  # looked at before each batch, as for images: a long video stops
+                raise _Cancelled
             frames = [frame for _, frame in batch]
             try:
                 predictions = predict_checked(frames, context, deps, tally)

@@ -1,0 +1,53 @@
+"""A video through the job's video path on in-memory fakes: every sampled frame predicted, one
+tracked object, and a cancel looked at between batches."""
+
+from __future__ import annotations
+
+import pytest
+
+from handler.contract.messages import AssetRef
+from handler.contract.model import PredictContext
+from handler.inference.tally import JobTally
+from handler.inference.video_frames import infer_video
+from handler.outputs.prelabels import AssetLabels
+from handler.private_assets import AssetReader
+from infra.emulator.videos import FACE_VIDEO_FRAMES, moving_face_mp4
+from tests.functional.fakes import FakeHub
+from tests.functional.world import World, hub_assets
+
+pytestmark = pytest.mark.unit
+PROJECT = {"categorySchema": {"tools": [{"schemaId": "box", "title": "Box", "tool": "bounding-box"}]}}
+
+
+def video_world() -> tuple[World, AssetRef]:
+    world = World(FakeHub(hub_assets(1, suffix=".mp4"), PROJECT))
+    (asset,) = world.hub.assets
+    world.storage.files[asset.url] = moving_face_mp4()
+    return world, AssetRef(asset_id=asset.asset_id, external_id=asset.external_id, data_url=asset.url)
+
+
+def infer(world: World, asset: AssetRef, tally: JobTally, cancelled: list[bool]) -> AssetLabels | None:
+    run = world.click_run(frame_stride=1, batch_size=8)
+    spec = world.deps.model_factory.spec
+    context = PredictContext(config=spec.config.model_validate(run.config.model), run_id=run.run_id)
+    reader = AssetReader(world.storage, lambda url: url)  # type: ignore[arg-type]
+    checks = iter(cancelled)
+    return infer_video(asset, run, world.deps, reader, tally, context, lambda: next(checks, True))
+
+
+def test_every_sampled_frame_is_predicted_and_the_one_object_keeps_its_id() -> None:
+    world, asset = video_world()
+    tally = JobTally()
+    labels = infer(world, asset, tally, [False] * 10)
+    assert labels is not None and labels.item is not None
+    objects = labels.item["objects"]
+    assert [o["page"] for o in objects] == list(range(FACE_VIDEO_FRAMES))
+    assert len({o["objectId"] for o in objects}) == 1  # the fixed-latency model's centred box, tracked
+    assert tally.failures == [] and tally.cancelled == 0
+
+
+def test_a_cancel_stops_a_video_between_batches_and_counts_it_not_processed() -> None:
+    world, asset = video_world()
+    tally = JobTally()
+    assert infer(world, asset, tally, [False, False, True]) is None  # after 2 of its 5 batches
+    assert tally.cancelled == 1 and tally.failures == [] and tally.unfinished == [asset]
