@@ -58,6 +58,15 @@ class RunConfig(BaseModel):
     frame_stride: int = Field(
         10, ge=1, le=10_000, strict=True, description="videos: run the model on every Nth frame"
     )
+    # Or a rate: this many frames a second, whatever the video's own rate (its stride is then the
+    # video's frame rate over this, rounded, at least 1). Set, it wins over frame_stride.
+    frames_per_second: float | None = Field(
+        None,
+        gt=0,
+        le=1000,
+        allow_inf_nan=False,
+        description="videos: frames a second, in place of frame_stride",
+    )
     # A trial: only the first N assets of the selection that are ready to label.
     sample: int | None = Field(None, ge=1, le=1_000_000, strict=True, description="trial on N assets")
     # A control click: "cancel" this project's running runs, or "retry_failed" its last finished run.

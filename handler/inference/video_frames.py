@@ -79,7 +79,8 @@ def _labels(
             reader.read_to(asset, file, deps.settings.max_video_bytes)
             file.flush()
         video: VideoLabels | None = None
-        for batch in chunked(sampled_frames(file.name, config.frame_stride), config.batch_size):
+        frames_at = sampled_frames(file.name, config.frame_stride, config.frames_per_second)
+        for batch in chunked(frames_at, config.batch_size):
             if run_cancelled():  # looked at before each batch, as for images: a long video stops
                 raise _Cancelled
             frames = [frame for _, frame in batch]

@@ -22,15 +22,18 @@ def temporary_file(suffix: str = ".video") -> Iterator[BinaryIO]:
         yield file  # type: ignore[misc]
 
 
-def sampled_frames(path: str, stride: int) -> Iterator[tuple[int, Image]]:
-    """(frame index, BGR frame) for frames 0, stride, 2 x stride, ... Frames in between are only
-    grabbed (demuxed and decoded, not converted), which is what skipping costs with OpenCV."""
+def sampled_frames(path: str, stride: int, per_second: float | None = None) -> Iterator[tuple[int, Image]]:
+    """(frame index, BGR frame) for frames 0, stride, 2 x stride, ... or, given `per_second`, at
+    the stride that samples that many frames a second at the video's own rate. Frames in between
+    are only grabbed (demuxed and decoded, not converted), which is what skipping costs with OpenCV."""
     import cv2
 
     capture = cv2.VideoCapture(path)
     try:
         if not capture.isOpened():
             raise AssetError("not a readable video")
+        if per_second is not None:
+            stride = stride_for(capture.get(cv2.CAP_PROP_FPS), per_second)
         index = 0
         while True:
             if index % stride == 0:
@@ -45,3 +48,11 @@ def sampled_frames(path: str, stride: int) -> Iterator[tuple[int, Image]]:
             raise AssetError("not a readable video: no frame could be decoded")
     finally:
         capture.release()
+
+
+def stride_for(video_rate: float, per_second: float) -> int:
+    """The stride that samples `per_second` frames a second of a video at `video_rate`; every frame
+    when the video does not say its rate."""
+    if not video_rate > 0:
+        return 1
+    return max(1, round(video_rate / per_second))

@@ -26,8 +26,10 @@ def video_world() -> tuple[World, AssetRef]:
     return world, AssetRef(asset_id=asset.asset_id, external_id=asset.external_id, data_url=asset.url)
 
 
-def infer(world: World, asset: AssetRef, tally: JobTally, cancelled: list[bool]) -> AssetLabels | None:
-    run = world.click_run(frame_stride=1, batch_size=8)
+def infer(
+    world: World, asset: AssetRef, tally: JobTally, cancelled: list[bool], **config: object
+) -> AssetLabels | None:
+    run = world.click_run(**{"frame_stride": 1, "batch_size": 8, **config})
     spec = world.deps.model_factory.spec
     context = PredictContext(config=spec.config.model_validate(run.config.model), run_id=run.run_id)
     reader = AssetReader(world.storage, lambda url: url)  # type: ignore[arg-type]
@@ -51,3 +53,10 @@ def test_a_cancel_stops_a_video_between_batches_and_counts_it_not_processed() ->
     tally = JobTally()
     assert infer(world, asset, tally, [False, False, True]) is None  # after 2 of its 5 batches
     assert tally.cancelled == 1 and tally.failures == [] and tally.unfinished == [asset]
+
+
+def test_a_rate_in_the_config_samples_that_many_frames_a_second() -> None:
+    world, asset = video_world()
+    labels = infer(world, asset, JobTally(), [False] * 10, frames_per_second=5)  # the video: 10 fps
+    assert labels is not None and labels.item is not None
+    assert [o["page"] for o in labels.item["objects"]] == list(range(0, FACE_VIDEO_FRAMES, 2))

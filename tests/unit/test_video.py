@@ -12,7 +12,7 @@ from handler.contract.messages import AssetRef
 from handler.contract.model import BoundingBox, Prediction
 from handler.contract.records import ClassTarget
 from handler.media.tracks import IouTracker
-from handler.media.video import sampled_frames
+from handler.media.video import sampled_frames, stride_for
 from handler.outputs.video_items import VideoLabels
 from infra.emulator.errors import ApiError
 from infra.emulator.imports import plan_import
@@ -33,6 +33,14 @@ def test_frames_are_sampled_by_stride_and_an_unreadable_file_is_an_asset_error(t
     junk.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
     with pytest.raises(AssetError, match="not a readable video"):
         list(sampled_frames(str(junk), 5))
+
+
+def test_a_rate_in_frames_per_second_sets_the_stride_from_the_videos_own_rate(tmp_path: Path) -> None:
+    video = tmp_path / "face.mp4"
+    video.write_bytes(moving_face_mp4())  # 10 frames a second
+    assert [index for index, _ in sampled_frames(str(video), 99, per_second=2)] == list(range(0, 40, 5))
+    assert stride_for(29.97, 1) == 30 and stride_for(25, 10) == 2  # 2.5 rounds to 2
+    assert stride_for(10, 100) == 1 and stride_for(0.0, 2) == 1  # never below 1; no rate: every frame
 
 
 def test_the_tracker_follows_overlapping_boxes_per_class_and_keeps_tracks_short() -> None:
