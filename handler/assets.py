@@ -79,7 +79,7 @@ class AssetFetcher:
 
     def download(self, url: str) -> bytes:
         """The body of url, following at most `max_redirects` redirects, each hop checked anew."""
-        return self._follow(url, lambda response: self._read_capped(response))
+        return self._follow(url, self._read_capped)
 
     def download_to(self, url: str, sink: BinaryIO, max_bytes: int) -> None:
         """The body of url written to `sink` as it arrives (a video: never whole in memory), at most

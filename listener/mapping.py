@@ -10,7 +10,6 @@ Anything the import would reject refuses the run here, naming the class, the lab
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +18,8 @@ from handler.contract.records import ClassTarget
 from handler.outputs.conversions import CHOICE_KINDS, TOOLS_FOR, can_fill
 from listener.ontology import Classification, Ontology
 from listener.payload import ClassMapping
+
+ANSWER_TOOLS = (*CHOICE_KINDS, "text")  # the classifications a tag or a text fills
 
 
 class MappingError(ValueError):
@@ -86,7 +87,7 @@ def _tag_target(name: str, schema_id: str, ontology: Ontology, refusal: MappingE
         if found_or_none is None or found_or_none.kind not in CHOICE_KINDS:
             raise refusal
         found = found_or_none
-        named = [text for _, text in found.options if _same_name(text, name)]
+        named = found.options_named(name)
         if len(named) != 1:
             options = ", ".join(repr(text) for _, text in found.options) or "none"
             raise MappingError(
@@ -104,7 +105,7 @@ def _check_placement(
 ) -> None:
     """An answer about the asset fills a top-level classification; one about an object fills a
     classification nested in the tool its object class is mapped to."""
-    if target.tool not in (*CHOICE_KINDS, "text"):
+    if target.tool not in ANSWER_TOOLS:
         return
     name, label = target.model_class, ontology.describe(target.schema_id)
     found = ontology.classifications[target.schema_id]
@@ -122,7 +123,7 @@ def _check_placement(
             )
         return
     owner_target = targets.get(owner)
-    if owner_target is None or owner_target.tool in (*CHOICE_KINDS, "text"):
+    if owner_target is None or owner_target.tool in ANSWER_TOOLS:
         raise MappingError(
             f"{name!r} answers about each {owner!r} object; map {owner!r} to a tool too, then {name!r} "
             "to a classification nested in that tool."
@@ -158,21 +159,12 @@ def _fit(name: str, kind: ShapeKind, schema_id: str, found: Classification) -> C
     if kind == "text" and found.kind == "text":
         return ClassTarget(model_class=name, schema_id=schema_id, tool="text", parent=found.tool)
     if kind == "tag" and found.kind in CHOICE_KINDS:
-        named = [text for _, text in found.options if _same_name(text, name)]
+        named = found.options_named(name)
         if len(named) == 1:
             return ClassTarget(
                 model_class=name, schema_id=schema_id, tool=found.kind, option=named[0], parent=found.tool
             )
     return None
-
-
-def _same_name(a: str, b: str) -> bool:
-    """ "Too dark", "too-dark" and "TOO_DARK" name the same thing."""
-    return _folded(a) == _folded(b)
-
-
-def _folded(text: str) -> str:
-    return re.sub(r"[\s_-]+", " ", text).strip().casefold()
 
 
 def _or(kinds: Sequence[str]) -> str:

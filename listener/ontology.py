@@ -8,6 +8,7 @@ list of tools is accepted as a plausible other form, and ids may be strings or n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,14 @@ class Classification:
             for option in (listed if isinstance(listed, list) else ())
             if isinstance(option, dict) and option.get("value") is not None
         ]
+
+    def options_named(self, name: str) -> list[str]:
+        """The texts of its options named like `name`: "Too dark", "too-dark" and "TOO_DARK" are one."""
+        return [text for _, text in self.options if _folded(text) == _folded(name)]
+
+
+def _folded(text: str) -> str:
+    return re.sub(r"[\s_-]+", " ", text).strip().casefold()
 
 
 @dataclass(frozen=True)

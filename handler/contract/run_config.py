@@ -75,6 +75,11 @@ class RunConfig(BaseModel):
     def min_score_of(self, model_class: str) -> float:
         return self.class_min_score.get(model_class, self.min_score)
 
+    def passes_min_score(self, model_class: str, score: float | None) -> bool:
+        """A prediction without a score passes any threshold: a model that does not score cannot be
+        filtered by score, and dropping all of its output would be a surprise."""
+        return score is None or score >= self.min_score_of(model_class)
+
 
 def default_config_json(spec: ModelSpec[Any]) -> str:
     """The Default Config JSON to paste into Ango Hub's plugin form."""

@@ -30,6 +30,12 @@ class Answers:
     unmapped: int = 0  # answers of classes not mapped here
 
 
+def best_first(prediction: Prediction) -> tuple[bool, float]:
+    """A sort key: the best scored first, unscored ones after scored ones (a stable sort keeps the
+    model's order among equals)."""
+    return prediction.score is None, -(prediction.score or 0.0)
+
+
 def is_answer(prediction: Prediction) -> bool:
     return isinstance(prediction.shape, Tag | Text)
 
@@ -50,11 +56,7 @@ def answers_of(
         if target is None or target.parent != parent:
             unmapped += 1
             continue
-        if (
-            config
-            and prediction.score is not None
-            and prediction.score < config.min_score_of(prediction.class_name)
-        ):
+        if config and not config.passes_min_score(prediction.class_name, prediction.score):
             below += 1
             continue
         grouped.setdefault(target.schema_id, []).append((prediction, target))
@@ -66,7 +68,7 @@ def answers_of(
             entries.append({"schemaId": schema_id, "answer": values})
             answered.extend(p for p, _ in answers)
         else:
-            best, target = min(answers, key=lambda pair: (pair[0].score is None, -(pair[0].score or 0.0)))
+            best, target = min(answers, key=lambda pair: best_first(pair[0]))
             entries.append({"schemaId": schema_id, "answer": _value(best, target)})
             answered.append(best)
     return Answers(entries, tuple(answered), below, unmapped)

@@ -13,10 +13,12 @@ from handler.contract.messages import AssetRef
 from handler.contract.model import Image, ModelSpec, Prediction
 from handler.contract.records import ClassTarget
 from handler.contract.run_config import RunConfig
-from handler.outputs.answers import answers_of, is_answer
+from handler.outputs.answers import answers_of, best_first, is_answer
 from handler.outputs.conversions import convert
 from handler.outputs.geometry import import_geometry
 from handler.outputs.shapes import Mask, Tag, Text
+
+DEFAULT_CONFIG = RunConfig()  # what a call without a run's config gets (tests, the benchmark's model alone)
 
 
 class BadModelOutputError(Exception):
@@ -100,11 +102,11 @@ def apply_policy(predictions: Sequence[Prediction], config: RunConfig) -> tuple[
 
     A prediction without a score passes any threshold. Over max_objects, the best scored are kept
     (unscored ones after scored ones, each in the model's order)."""
-    passed = [p for p in predictions if p.score is None or p.score >= config.min_score_of(p.class_name)]
+    passed = [p for p in predictions if config.passes_min_score(p.class_name, p.score)]
     below = len(predictions) - len(passed)
     if config.max_objects is None or len(passed) <= config.max_objects:
         return passed, below, 0
-    ranked = sorted(passed, key=lambda p: (p.score is None, -(p.score or 0.0)))
+    ranked = sorted(passed, key=best_first)
     return ranked[: config.max_objects], below, len(passed) - config.max_objects
 
 
@@ -173,7 +175,7 @@ def _place(
 ) -> _Placed:
     """The import's objects: each kept prediction converted to its tool's shapes and clipped to the
     image (one wholly outside is left out), with its own answers nested in each of its objects."""
-    tolerance = config.polygon_tolerance if config else 1.0
+    tolerance = (config or DEFAULT_CONFIG).polygon_tolerance
     placed = _Placed()
     for prediction in kept:
         target = targets[prediction.class_name]

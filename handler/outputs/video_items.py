@@ -33,11 +33,9 @@ class VideoLabels:
     objects: list[dict[str, Any]] = field(default_factory=list)
     kept: list[Prediction] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
-    frames: int = 0
 
     def add(self, page: int, predictions: Sequence[Prediction]) -> None:
         """One sampled frame (`page`: its index in the video) with the model's predictions on it."""
-        self.frames += 1
         labels = build_item(self.run_id, self.asset, self.size, predictions, self.targets, self.config)
         self.counts.update(
             dropped=labels.dropped + len(labels.answered),
