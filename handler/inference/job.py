@@ -27,7 +27,7 @@ from handler.import_journal import ImportJournal
 from handler.importer import Importer
 from handler.inference.predict import predict_checked
 from handler.inference.tally import JobTally
-from handler.inference.video_frames import infer_video
+from handler.inference.paged_assets import infer_video
 from handler.media.kinds import kind_of_url
 from handler.media.text import text_size
 from handler.outputs.prelabels import AssetLabels, BadModelOutputError, build_item
@@ -94,7 +94,7 @@ def _infer(
 ) -> list[tuple[AssetRef, AssetLabels]]:
     """Download ahead of the model, predict in batches; the labeled assets, ready to import. The
     run's cancel is looked at before each model batch: the rest are then counted as cancelled.
-    Videos come after the job's other assets, one at a time (video_frames.py): those whose URL
+    Videos come after the job's other assets, one at a time (paged_assets.py): those whose URL
     says so, then those whose content did."""
     config = run.config
     context = PredictContext(

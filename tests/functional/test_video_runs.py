@@ -8,7 +8,7 @@ import pytest
 from handler.contract.messages import AssetRef
 from handler.contract.model import PredictContext
 from handler.inference.tally import JobTally
-from handler.inference.video_frames import infer_video
+from handler.inference.paged_assets import infer_video
 from handler.outputs.prelabels import AssetLabels
 from handler.private_assets import AssetReader
 from infra.emulator.videos import FACE_VIDEO_FRAMES, moving_face_mp4

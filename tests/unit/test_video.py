@@ -13,7 +13,7 @@ from handler.contract.model import BoundingBox, Prediction
 from handler.contract.records import ClassTarget
 from handler.media.tracks import IouTracker
 from handler.media.video import sampled_frames, stride_for
-from handler.outputs.video_items import VideoLabels
+from handler.outputs.paged_items import VideoLabels
 from infra.emulator.errors import ApiError
 from infra.emulator.imports import plan_import
 from infra.emulator.model import Asset, Project

@@ -1,6 +1,6 @@
 """A video through an image model: downloaded to a temporary file, its frames sampled every
 `frame_stride`, predicted in batches of `batch_size` frames, tracked from frame to frame, and made
-one import item (handler/outputs/video_items.py). The whole video fails alone, with its reason,
+one import item (handler/outputs/paged_items.py). The whole video fails alone, with its reason,
 if it cannot be read or the model fails on one of its frames: half a video's labels would look
 like a video with nothing in its second half."""
 
@@ -23,7 +23,7 @@ from handler.inference.predict import predict_checked
 from handler.inference.tally import JobTally
 from handler.media.video import sampled_frames, temporary_file
 from handler.outputs.prelabels import AssetLabels, BadModelOutputError
-from handler.outputs.video_items import VideoLabels
+from handler.outputs.paged_items import VideoLabels
 from handler.private_assets import AssetReader
 
 logger = logging.getLogger(__name__)
