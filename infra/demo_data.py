@@ -47,6 +47,7 @@ EXPRESSION_SCHEMA_ID = "e4910000000000000000003"  # radio nested in Face
 SCENE_SCHEMA_ID = "5ce00000000000000000004"  # radio classification
 SCENE_OPTIONS = ("Indoor", "Outdoor", "Space", "Abstract")
 RELATION_SCHEMA_ID = "4e1a0000000000000000005"  # one-to-one relation
+FACE_AREA_SCHEMA_ID = "f4ce0000000000000000009"  # tool: pdf (a face on a PDF page)
 
 # A second demo project for the OCR and quality models: pictures of known text.
 DOCUMENTS_PROJECT_ID = "65d4c0de00000000000000c3"
@@ -100,6 +101,13 @@ CATEGORY_SCHEMA: dict[str, Any] = {
             "schemaId": PERSON_SCHEMA_ID,
             "required": False,
             "color": "#2196f3",
+        },
+        {
+            "tool": "pdf",
+            "title": "Face area",
+            "schemaId": FACE_AREA_SCHEMA_ID,
+            "required": False,
+            "color": "#9c27b0",
         },
     ],
     "classifications": [

@@ -37,11 +37,30 @@ def resolve_targets(
             "your project, then run again."
         )
     ontology = Ontology.of(project)
-    targets = {entry.modelClass: _resolve_one(entry, ontology, spec) for entry in mapping}
+    resolved = [_resolve_one(entry, ontology, spec) for entry in mapping]
+    _check_mapped_once(resolved)
+    # A class may have a PDF tool for PDF pages beside its label for everything else; answers about
+    # its objects follow that other label when it has one.
+    targets = {t.model_class: t for t in resolved if t.tool == "pdf"}
+    targets.update({t.model_class: t for t in resolved if t.tool != "pdf"})
     for target in list(targets.values()):
         _check_placement(target, targets, ontology, spec)
-    targets.update(_implied_answers(targets, ontology, spec))
-    return tuple(targets.values())
+    implied = _implied_answers(targets, ontology, spec)
+    pdf_beside = [t for t in resolved if t.tool == "pdf" and targets[t.model_class] is not t]
+    return (*targets.values(), *implied.values(), *pdf_beside)
+
+
+def _check_mapped_once(resolved: Sequence[ClassTarget]) -> None:
+    """One label per class, except that a class may also have a PDF tool (its areas on PDF pages)."""
+    seen: set[tuple[str, bool]] = set()
+    for target in resolved:
+        key = (target.model_class, target.tool == "pdf")
+        if key in seen:
+            raise MappingError(
+                f"{target.model_class!r} is mapped to two labels; map it to one (and, for PDF pages, "
+                "to one PDF tool besides)."
+            )
+        seen.add(key)
 
 
 def what_fills(kind: ShapeKind) -> str:

@@ -66,6 +66,17 @@ def seen(value: Any) -> str:
     return text if len(text) <= _MAX_SEEN else text[: _MAX_SEEN - 1] + "…"
 
 
+def pages_of(value: Any) -> tuple[str, ...]:
+    """A multi-image asset's page URLs, in order: `dataset` as Hub's export shows it (a list of URLs),
+    or a list of objects holding each URL under `data` or `url` (a guess: the listings' form of
+    `dataset` is not documented). () for anything else: the asset is then read from `data` alone."""
+    if not isinstance(value, list):
+        return ()
+    urls = [item.get("data", item.get("url")) if isinstance(item, dict) else item for item in value]
+    pages = tuple(url for url in urls if isinstance(url, str) and url)
+    return pages if pages and len(pages) == len(urls) else ()
+
+
 @dataclass(frozen=True)
 class ListedTask:
     """One task of the tasks listing, as planning needs it."""
@@ -77,6 +88,7 @@ class ListedTask:
     status: str
     prelabeled: bool
     batches: tuple[str, ...]
+    pages: tuple[str, ...] = ()  # a multi-image asset's page URLs (its `dataset`)
 
 
 def read_task(task: Any) -> ListedTask:
@@ -99,6 +111,7 @@ def read_task(task: Any) -> ListedTask:
         status=status,
         prelabeled=task.get("isPreLabeled") is True,
         batches=tuple(id_of(b) for b in task.get("batches") or () if id_of(b)),
+        pages=pages_of(details.get("dataset")),
     )
 
 

@@ -7,9 +7,16 @@ no secret: the user's API key lives KMS-encrypted in the run ledger.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    model_serializer,
+)
 
 # Our own budget for one message body: far below SQS's limit so that a job never fails to send
 # because an asset URL was long, and so that a handler's input stays cheap to parse.
@@ -29,6 +36,16 @@ class AssetRef(_Message):
     # Hub applies an import addressed by externalId to every asset with that id. When the run's
     # selection holds the same externalId twice, the planner addresses those assets by URL instead.
     address_by_url: bool = False
+    # A multi-image asset's page URLs, in order (its `dataset`); () for any other asset. Left out of
+    # the message when empty, so that handlers of the previous release read the jobs of other assets.
+    pages: tuple[str, ...] = ()
+
+    @model_serializer(mode="wrap")
+    def _without_empty_pages(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if not data.get("pages"):
+            data.pop("pages", None)
+        return data
 
 
 class PlanJob(_Message):

@@ -120,8 +120,11 @@ class ModelSpec(Generic[C]):
 
     @property
     def reads(self) -> frozenset[MediaKind]:
-        """The media kinds the model runs on: an image model also on a video's sampled frames."""
-        kinds: tuple[MediaKind, ...] = ("image", "video") if self.media == "image" else ("text",)
+        """The media kinds the model runs on: an image model also on a video's sampled frames, a
+        PDF's rendered pages and a DICOM file's frames (and on a multi-image asset's pages)."""
+        kinds: tuple[MediaKind, ...] = (
+            ("image", "video", "document", "medical") if self.media == "image" else ("text",)
+        )
         return frozenset(kinds)
 
     def __post_init__(self) -> None:

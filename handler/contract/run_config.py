@@ -67,6 +67,11 @@ class RunConfig(BaseModel):
         allow_inf_nan=False,
         description="videos: frames a second, in place of frame_stride",
     )
+    # PDFs: each page is rendered at this resolution for the model (72 is the page's size in points).
+    # Small print needs more for an OCR model; the pixels cost memory and model time.
+    pdf_dpi: int = Field(
+        144, ge=36, le=600, strict=True, description="PDFs: render pages at this many dots per inch"
+    )
     # A trial: only the first N assets of the selection that are ready to label.
     sample: int | None = Field(None, ge=1, le=1_000_000, strict=True, description="trial on N assets")
     # A control click: "cancel" this project's running runs, or "retry_failed" its last finished run.

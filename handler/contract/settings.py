@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # A video is written to a temporary file as it downloads (Lambda: /tmp, its ephemeral storage),
     # never held in memory: this caps that file.
     max_video_bytes: int = Field(2 * 1024**3, ge=1, validation_alias="ANGO_BATCH_MAX_VIDEO_BYTES")
+    # PDFs and DICOM files are written to a temporary file as videos are, under this cap (a
+    # multi-frame DICOM can be large; its frames are decoded one at a time).
+    max_document_bytes: int = Field(512 * 1024**2, ge=1, validation_alias="ANGO_BATCH_MAX_DOCUMENT_BYTES")
     # Decoded size is what costs memory (3 bytes a pixel), so it is capped before decoding.
     max_image_pixels: int = Field(50_000_000, ge=1, validation_alias="ANGO_BATCH_MAX_IMAGE_PIXELS")
     # Asset URLs come from users: downloads reach public addresses only, plus these networks

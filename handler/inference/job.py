@@ -25,12 +25,12 @@ from handler.contract.retry import HubBusyError
 from handler.deps import Deps
 from handler.import_journal import ImportJournal
 from handler.importer import Importer
+from handler.inference.paged_assets import PagedKind, infer_paged, paged_kind, paged_kind_of_url
 from handler.inference.predict import predict_checked
 from handler.inference.tally import JobTally
-from handler.inference.paged_assets import infer_video
-from handler.media.kinds import kind_of_url
+from handler.media.kinds import MediaKind
 from handler.media.text import text_size
-from handler.outputs.prelabels import AssetLabels, BadModelOutputError, build_item
+from handler.outputs.prelabels import AssetLabels, BadModelOutputError, build_item, targets_by_class
 from handler.private_assets import AssetReader
 
 logger = logging.getLogger(__name__)
@@ -100,11 +100,13 @@ def _infer(
     context = PredictContext(
         config=deps.model_factory.spec.config.model_validate(config.model), run_id=run.run_id
     )
-    targets = {target.model_class: target for target in run.targets}
-    reads_video = "video" in deps.model_factory.spec.reads
-    videos = [asset for asset in todo if reads_video and kind_of_url(asset.data_url) == "video"]
-    video_ids = {asset.asset_id for asset in videos}
-    stills = [asset for asset in todo if asset.asset_id not in video_ids]
+    targets = targets_by_class(run.targets)
+    reads = deps.model_factory.spec.reads
+    paged: list[tuple[AssetRef, PagedKind]] = [
+        (asset, kind) for asset in todo if (kind := paged_kind_of_url(asset, reads)) is not None
+    ]
+    paged_ids = {asset.asset_id for asset, _ in paged}
+    stills = [asset for asset in todo if asset.asset_id not in paged_ids]
     ready, taken = [], 0
     window = max(deps.settings.download_concurrency, 2 * config.batch_size)
     with ThreadPoolExecutor(deps.settings.download_concurrency) as pool:
@@ -118,20 +120,20 @@ def _infer(
                 break
             taken += len(batch)
             with tally.timed("download"):
-                loaded = _collect(batch, tally, videos if reads_video else None)
+                loaded = _collect(batch, tally, paged, reads)
             for asset, image, predictions in _predict(loaded, context, deps, tally):
                 size = text_size(image) if isinstance(image, str) else (image.shape[1], image.shape[0])
                 labels = build_item(run.run_id, asset, size, predictions, targets, config)
                 tally.predicted(labels)
                 if labels.item is not None:
                     ready.append((asset, labels))
-    for n, video in enumerate(videos):
+    for n, (asset, kind) in enumerate(paged):
         if run_cancelled():
-            tally.cancel(videos[n:])
+            tally.cancel([asset for asset, _ in paged[n:]])
             break
-        video_labels = infer_video(video, run, deps, reader, tally, context, run_cancelled)
-        if video_labels is not None and video_labels.item is not None:
-            ready.append((video, video_labels))
+        paged_labels = infer_paged(asset, kind, run, deps, reader, tally, context, run_cancelled)
+        if paged_labels is not None and paged_labels.item is not None:
+            ready.append((asset, paged_labels))
     return ready
 
 
@@ -149,17 +151,22 @@ def _prefetch(
 
 
 def _collect(
-    batch: Iterable[tuple[AssetRef, Future[Readable]]], tally: JobTally, videos: list[AssetRef] | None
+    batch: Iterable[tuple[AssetRef, Future[Readable]]],
+    tally: JobTally,
+    paged: list[tuple[AssetRef, PagedKind]],
+    reads: frozenset[MediaKind],
 ) -> list[Loaded]:
-    """The batch's downloads, read; what failed is counted. A video whose URL did not say so goes
-    to `videos` (read again, as a video) when the model reads videos, else is skipped."""
+    """The batch's downloads, read; what failed is counted. An asset of many pictures whose URL did
+    not say so (a video, PDF or DICOM file) goes to `paged` (read again, page by page) when the
+    model reads its kind, else is skipped."""
     loaded = []
     for asset, future in batch:
         try:
             loaded.append((asset, future.result()))
         except AssetNotReadError as exc:
-            if exc.kind == "video" and videos is not None:
-                videos.append(asset)
+            kind = paged_kind(asset, exc.kind) if exc.kind in reads else None
+            if kind is not None:
+                paged.append((asset, kind))
             else:
                 tally.skip(exc.kind)
         except AssetError as exc:

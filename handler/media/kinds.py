@@ -12,14 +12,18 @@ from pathlib import PurePosixPath
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-MediaKind = Literal["image", "video", "text", "document", "medical", "audio", "unknown"]
+# "medical" is DICOM (`.dcm`); "nrrd" is a medical volume (`.nrrd`), which no model here reads (no
+# well-kept reader fits: pynrrd would bring a volume whole into memory, and Hub imports no volume
+# labels that an image model could give), so it is counted apart.
+MediaKind = Literal["image", "video", "text", "document", "medical", "nrrd", "audio", "unknown"]
 
 EXTENSIONS: dict[str, MediaKind] = {
     **dict.fromkeys((".jpg", ".jpeg", ".png", ".tif", ".tiff"), "image"),
     **dict.fromkeys((".mp4", ".ogg", ".webm", ".mov"), "video"),
     **dict.fromkeys((".txt", ".md"), "text"),
     ".pdf": "document",
-    **dict.fromkeys((".dcm", ".nrrd"), "medical"),
+    ".dcm": "medical",
+    ".nrrd": "nrrd",
     **dict.fromkeys((".mp3", ".wav"), "audio"),
     # Not in Hub's list, but images our decoder reads, should a storage hold them.
     **dict.fromkeys((".bmp", ".webp", ".gif"), "image"),
@@ -45,7 +49,7 @@ _SIGNATURES: tuple[tuple[int, bytes, MediaKind], ...] = (
     (0, b"OggS", "video"),
     (0, b"%PDF-", "document"),
     (128, b"DICM", "medical"),
-    (0, b"NRRD", "medical"),
+    (0, b"NRRD", "nrrd"),
     (0, b"ID3", "audio"),
     (0, b"\xff\xfb", "audio"),
 )

@@ -4,7 +4,8 @@ Only conversions that invent nothing are made: a box is a four-point polygon or 
 turned by 0; a rotated box is a polygon of its corners, or the box around it; a polygon is a
 one-zone segmentation, or the box around it; a segmentation's zones are polygons (holes left
 out), or the box around them; a mask becomes segmentation zones (holes kept), one polygon per
-separate part (holes left out), or the box around it. Mask outlines are simplified to a tolerance
+separate part (holes left out), or the box around it. On a PDF page, an area shape becomes the
+`pdf` tool's area: the box around it. Mask outlines are simplified to a tolerance
 in pixels (the run's `polygon_tolerance`). Anything else (a point as an area, a line as a box) is
 refused when the run is clicked (`can_fill`), so it never reaches `convert`.
 """
@@ -37,13 +38,13 @@ CHOICE_KINDS: tuple[ClassificationKind, ...] = ("radio", "checkbox", "single-dro
 
 # The tools each geometric kind can fill (answers, tags and texts, fill classifications instead).
 TOOLS_FOR: dict[str, tuple[ToolKind, ...]] = {
-    "bounding-box": ("bounding-box", "polygon", "rotated-bounding-box"),
-    "rotated-bounding-box": ("rotated-bounding-box", "polygon", "bounding-box"),
-    "polygon": ("polygon", "segmentation", "bounding-box"),
+    "bounding-box": ("bounding-box", "polygon", "rotated-bounding-box", "pdf"),
+    "rotated-bounding-box": ("rotated-bounding-box", "polygon", "bounding-box", "pdf"),
+    "polygon": ("polygon", "segmentation", "bounding-box", "pdf"),
     "polyline": ("polyline",),
     "point": ("point",),
-    "segmentation": ("segmentation", "polygon", "bounding-box"),
-    "mask": ("segmentation", "polygon", "bounding-box"),
+    "segmentation": ("segmentation", "polygon", "bounding-box", "pdf"),
+    "mask": ("segmentation", "polygon", "bounding-box", "pdf"),
     "ner": ("ner",),
 }
 
@@ -64,7 +65,7 @@ def convert(shape: AnyShape, tool: str, tolerance: float = 1.0) -> list[ToolShap
         return _from_mask(shape, tool, tolerance)
     if shape.kind == tool:
         return [shape]
-    if tool == "bounding-box":
+    if tool in ("bounding-box", "pdf"):  # a PDF area is the box around the shape, on its page
         return [_box_around(_outline(shape))]
     if tool == "polygon":
         if isinstance(shape, Segmentation):

@@ -3,7 +3,7 @@ of each prediction through the user's class mapping to a `schemaId` and its tool
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,7 +86,7 @@ def _check_mask_size(index: int, prediction: Prediction, image: Image | str) -> 
 class AssetLabels:
     item: dict[str, Any] | None  # None when no mapped class was predicted
     objects: int
-    dropped: int  # unmapped classes, or shapes wholly outside the image
+    dropped: int  # unmapped classes, shapes wholly outside the image, tools the asset does not take
     below_min_score: int = 0
     over_max_objects: int = 0
     kept: tuple[Prediction, ...] = ()  # the predictions behind `item`'s objects, in order
@@ -117,9 +117,12 @@ def build_item(
     predictions: Sequence[Prediction],
     targets: Mapping[str, ClassTarget],
     config: RunConfig | None = None,
+    on_pdf: bool = False,
 ) -> AssetLabels:
-    """One Ango import item for one asset. Predictions of unmapped classes are dropped and counted,
-    then the run's policy applies: min_score to objects and answers, max_objects to objects.
+    """One Ango import item for one asset (or one page of it). Predictions of unmapped classes are
+    dropped and counted, then the run's policy applies: min_score to objects and answers,
+    max_objects to objects. A class mapped to a `pdf` tool is imported on PDF pages only (`on_pdf`),
+    and only such classes are imported there: the others are dropped and counted.
 
     Object ids are derived from the run and the asset, so a retried import carries the same ids.
     """
@@ -128,7 +131,7 @@ def build_item(
     asset_answers = answers_of([p for p in mapped if is_answer(p)], targets, config)
     shaped = [p for p in mapped if not is_answer(p)]
     kept, below, over = apply_policy(shaped, config) if config else (shaped, 0, 0)
-    placed = _place(run_id, asset, image_size, kept, targets, config)
+    placed = _place(run_id, asset, image_size, kept, targets, config, on_pdf)
     dropped += placed.outside
     below += asset_answers.below_min_score + placed.nested_below
     answers = len(asset_answers.classifications) + placed.nested_answers
@@ -150,6 +153,16 @@ def build_item(
     )
 
 
+def targets_by_class(targets: Iterable[ClassTarget], on_pdf: bool = False) -> dict[str, ClassTarget]:
+    """Each mapped class's target for a page: a class mapped both to a PDF tool and to another label
+    fills the PDF tool on PDF pages and the other label everywhere else."""
+    chosen: dict[str, ClassTarget] = {}
+    for target in targets:
+        if target.model_class not in chosen or (target.tool == "pdf") == on_pdf:
+            chosen[target.model_class] = target
+    return chosen
+
+
 def address_of(asset: AssetRef) -> dict[str, str]:
     """How an import item names its asset: by data URL or by externalId (AssetRef.address_by_url)."""
     return {"data": asset.data_url} if asset.address_by_url else {"externalId": asset.external_id}
@@ -159,7 +172,9 @@ def address_of(asset: AssetRef) -> dict[str, str]:
 class _Placed:
     objects: list[dict[str, Any]] = field(default_factory=list)
     predictions: list[Prediction] = field(default_factory=list)  # the one behind each object
-    outside: int = 0  # predictions wholly outside the image (no object), and unmapped answers in them
+    # Predictions wholly outside the image or of a tool the page does not take (no object), and
+    # unmapped answers in them.
+    outside: int = 0
     converted: int = 0
     nested_answers: int = 0
     nested_below: int = 0
@@ -172,6 +187,7 @@ def _place(
     kept: Sequence[Prediction],
     targets: Mapping[str, ClassTarget],
     config: RunConfig | None,
+    on_pdf: bool,
 ) -> _Placed:
     """The import's objects: each kept prediction converted to its tool's shapes and clipped to the
     image (one wholly outside is left out), with its own answers nested in each of its objects."""
@@ -180,6 +196,9 @@ def _place(
     for prediction in kept:
         target = targets[prediction.class_name]
         assert not isinstance(prediction.shape, Tag | Text)  # answers were set apart by the caller
+        if (target.tool == "pdf") != on_pdf:  # a PDF area goes on a PDF page, and nothing else does
+            placed.outside += 1
+            continue
         geometries = [
             geometry
             for shape in convert(prediction.shape, target.tool, tolerance)

@@ -17,10 +17,10 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-# Ango tools a model's predictions can fill (imerit-ango `Tool`, minus ner/pdf/brush/pct, which
-# need other media or other import paths).
+# Ango tools a model's predictions can fill (imerit-ango `Tool`, minus brush/pct, which need other
+# import paths). `ner` takes spans of texts; `pdf` takes areas of PDF pages (paged_items.py).
 ToolKind = Literal[
-    "bounding-box", "rotated-bounding-box", "polygon", "polyline", "point", "segmentation", "ner"
+    "bounding-box", "rotated-bounding-box", "polygon", "polyline", "point", "segmentation", "ner", "pdf"
 ]
 # Ango classifications a model's answers can fill (imerit-ango `Classification`, minus tree-dropdown,
 # instance, boolean and rank, whose import answers no source shows).

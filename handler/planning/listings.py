@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from handler.contract.ango import AngoClient
-from handler.contract.hub_shapes import HubShapeError, ListedTask, id_of, read_task, text_of
+from handler.contract.hub_shapes import HubShapeError, ListedTask, id_of, pages_of, read_task, text_of
 
 TASKS, ASSETS = "tasks", "assets"
 
@@ -35,6 +35,7 @@ class ListedAsset:
     prelabeled: bool
     batches: frozenset[str]
     address_by_url: bool
+    pages: tuple[str, ...] = ()  # a multi-image asset's page URLs
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class AssetListing:
                     prelabeled=bool(task and task.prelabeled),
                     batches=frozenset(id_of(b) for b in batches),
                     address_by_url=per_external_id[external_id] > 1,
+                    pages=pages_of(asset.get("dataset")),
                 )
             )
         _check_lookup(assets, states)
@@ -106,6 +108,7 @@ def _from_task(task: ListedTask) -> ListedAsset:
         prelabeled=task.prelabeled,
         batches=frozenset(task.batches),
         address_by_url=True,
+        pages=task.pages,
     )
 
 

@@ -32,12 +32,13 @@ class PageOutcome:
 
     def add(self, asset: ListedAsset, existing: str) -> None:
         self._listed += 1
-        if not asset.data or not asset.asset_id or not asset.external_id:
+        data = asset.data or next(iter(asset.pages), None)  # a multi-image asset's data is its page 0
+        if not data or not asset.asset_id or not asset.external_id:
             self._fail(asset.external_id or asset.asset_id, "the asset has no data URL to read")
             return
         # Media the model does not read is counted by kind, and never downloaded. An unknown
         # extension is left to the download, whose content decides.
-        kind = kind_of_url(asset.data)
+        kind = "image" if asset.pages else kind_of_url(data)  # a multi-image asset's pages
         if kind != "unknown" and kind not in self._reads:
             self._skipped[kind] += 1
         elif asset.status != TODO:
@@ -49,8 +50,9 @@ class PageOutcome:
                 AssetRef(
                     asset_id=asset.asset_id,
                     external_id=asset.external_id,
-                    data_url=asset.data,
+                    data_url=data,
                     address_by_url=asset.address_by_url,
+                    pages=asset.pages,
                 )
             )
 

@@ -142,12 +142,19 @@ def _check_object(ontology: Ontology, obj: Any, asset: Asset, where: str) -> Non
     unknown = set(obj) - _OBJECT_KEYS - geometry
     if unknown:
         raise _ItemError(f"{where}: unknown keys {sorted(unknown)}")
+    kind = tool["tool"]
+    _raise_if(
+        (kind == "pdf") != (asset.media == "pdf")
+        and f"{where}: a {kind} tool does not go on a {asset.media} asset (PDFs take pdf areas only)"
+    )
     problem = (
         check_span(obj["ner"], asset)
-        if tool["tool"] == "ner"
-        else check_geometry(tool["tool"], obj[tool["tool"]], asset.width, asset.height)
+        if kind == "ner"
+        else check_pdf_area(obj["pdf"], asset)
+        if kind == "pdf"
+        else check_geometry(kind, obj[kind], asset.width, asset.height)
     )
-    _raise_if(problem and f"{where}.{tool['tool']}: {problem} (asset {asset.id})")
+    _raise_if(problem and f"{where}.{kind}: {problem} (asset {asset.id})")
     _check_page(obj.get("page"), asset, where)
     _raise_if(not isinstance(obj.get("objectId", ""), str) and f"{where}: objectId must be a string")
     _raise_if(not isinstance(obj.get("lock", False), bool) and f"{where}: lock must be a boolean")
@@ -157,22 +164,26 @@ def _check_object(ontology: Ontology, obj: Any, asset: Asset, where: str) -> Non
 
 
 def _check_page(page: Any, asset: Asset, where: str) -> None:
-    """An object on a video names its frame (`page`, from 0); no other asset takes a page here
-    (multi-image assets are not emulated). Both refusals: assumed (stricter)."""
-    if not asset.is_video:
-        _raise_if(page is not None and f"{where}: page is for videos; this asset is {asset.content_type}")
+    """An object on a video, a multi-frame DICOM file or a multi-image asset names its frame or page
+    (`page`, from 0); no other asset takes a page (a PDF area names its `pageNumber` instead). Both
+    refusals: assumed (stricter)."""
+    pages = asset.page_count
+    if not (asset.media in ("video", "dataset") or (asset.media == "dicom" and pages > 1)):
+        _raise_if(
+            page is not None and f"{where}: page is for videos and multi-page assets; not this {asset.media}"
+        )
         return
-    frames = asset.frame_count
-    _raise_if(page is None and f"{where}: an object on a video needs the `page` of its frame")
+    _raise_if(page is None and f"{where}: an object on a {asset.media} asset needs the `page` of its frame")
     whole = isinstance(page, int) and not isinstance(page, bool)
-    _raise_if(not (whole and 0 <= page < frames) and f"{where}: page {page!r} is not a frame of its {frames}")
+    _raise_if(not (whole and 0 <= page < pages) and f"{where}: page {page!r} is not a page of its {pages}")
 
 
 def _check_one_object_per_id_and_frame(objects: list[dict[str, Any]]) -> None:
     """One objectId names one object per frame: the same id on two frames is one tracked object."""
     seen: set[tuple[Any, Any]] = set()
     for n, obj in enumerate(objects):
-        key = (obj.get("page"), obj.get("objectId"))
+        page = obj.get("page", obj["pdf"].get("pageNumber") if isinstance(obj.get("pdf"), dict) else None)
+        key = (page, obj.get("objectId"))
         _raise_if(
             key[1] is not None and key in seen and f"objects[{n}]: objectId {key[1]!r} twice on page {key[0]}"
         )
@@ -192,6 +203,34 @@ def check_span(value: Any, asset: Asset) -> str | None:
     length = len(asset.content.decode("utf-8-sig", errors="replace"))
     if not 0 <= start < end <= length:
         return f"span {start}..{end} is not within the text's {length} characters"
+    return None
+
+
+_PDF_KEYS = frozenset({"x1", "y1", "x2", "y2", "width", "height", "pageNumber"})
+
+
+def check_pdf_area(value: Any, asset: Asset) -> str | None:
+    """An area of a PDF page: its corners (x1, y1) top-left and (x2, y2) bottom-right in a frame
+    `width` x `height` in size, on page `pageNumber`, with an optional `text`. **Guessed**: that the
+    corners are read against that width and height (react-pdf-highlighter's scaled rectangle,
+    whose keys these are), and that `pageNumber` counts from 1 (pdf.js's page numbers)."""
+    if not isinstance(value, dict) or not _PDF_KEYS <= set(value) <= {*_PDF_KEYS, "text"}:
+        return f"must have the keys {sorted(_PDF_KEYS)} and may have 'text'"
+    numbers = [value[key] for key in sorted(_PDF_KEYS)]
+    if not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers):
+        return "its corners, width, height and pageNumber must be numbers"
+    if not isinstance(value.get("text", ""), str):
+        return "text must be a string"
+    pages = asset.page_count
+    page = value["pageNumber"]
+    if not (isinstance(page, int) and 1 <= page <= pages):
+        return f"pageNumber {page!r} is not a page of its {pages} (pages count from 1)"
+    width, height = value["width"], value["height"]
+    if not (width > 0 and height > 0):
+        return "width and height must be positive"
+    if not (0 <= value["x1"] < value["x2"] <= width and 0 <= value["y1"] < value["y2"] <= height):
+        corners = f"({value['x1']}, {value['y1']})-({value['x2']}, {value['y2']})"
+        return f"corners {corners} are not within {width}x{height}"
     return None
 
 

@@ -53,23 +53,58 @@ class Asset:
     private: bool = False
     # True: listed with `"data": null` and no file at all (an asset whose upload never completed).
     data_missing: bool = False
+    # A multi-image asset's pictures, in order (`content` is the first). Listed as Hub's export shows
+    # such an asset: `data` is page 0's URL and `dataset` every page's URL. **Guessed**: that the
+    # listings carry `dataset` as the export does.
+    pages: list[bytes] = field(default_factory=list)
 
     def data_url(self, base_url: str, project_id: str) -> str | None:
         """The asset's `data` as listed: its plain (unsigned) URL, or None when it has no data."""
         return None if self.data_missing else asset_url(base_url, project_id, self.filename)
 
-    @property
-    def is_video(self) -> bool:
-        """By its type, or by its content where its type says nothing (MP4/QuickTime, WebM)."""
-        head = self.content[:12]
-        return (
-            self.content_type.startswith("video/") or head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3"
-        )
+    def dataset_urls(self, base_url: str, project_id: str) -> list[str]:
+        """A multi-image asset's page URLs (page 0 is `data`); [] for any other asset."""
+        return [asset_url(base_url, project_id, name) for name in self.page_filenames]
 
     @property
-    def frame_count(self) -> int:
-        """A video's frames, counted by decoding it (0 when it cannot be read)."""
-        return count_frames(self.content)
+    def page_filenames(self) -> list[str]:
+        stem, dot, extension = self.filename.rpartition(".")
+        return [self.filename] + [f"{stem}-p{n}{dot}{extension}" for n in range(1, len(self.pages))]
+
+    def file(self, filename: str) -> bytes | None:
+        """The bytes served under `filename`: the asset's file, or one of its pages."""
+        names = self.page_filenames if self.pages else [self.filename]
+        if filename not in names:
+            return None
+        return self.pages[names.index(filename)] if self.pages else self.content
+
+    @property
+    def media(self) -> str:
+        """What Hub would label it as: "dataset", "video", "pdf", "dicom", "text" or "image", by its
+        type, or by its content where its type says nothing."""
+        head = self.content[:132]
+        if self.pages:
+            return "dataset"
+        if self.content_type.startswith("video/") or head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3":
+            return "video"
+        if self.content_type == "application/pdf" or head[:5] == b"%PDF-":
+            return "pdf"
+        if self.content_type == "application/dicom" or head[128:132] == b"DICM":
+            return "dicom"
+        return "text" if self.content_type.startswith("text/") else "image"
+
+    @property
+    def is_video(self) -> bool:
+        return self.media == "video"
+
+    @property
+    def page_count(self) -> int:
+        """Its frames or pages (a video's by decoding it; 0 when it cannot be read); 1 for a picture."""
+        if self.media == "video":
+            return count_frames(self.content)
+        if self.media in ("pdf", "dicom"):
+            return count_pages(self.content, self.media)
+        return len(self.pages) or 1
 
     def reset_labels(self) -> None:
         self.answer = empty_answer()
@@ -80,6 +115,17 @@ class Asset:
     def task_id(self) -> str:
         """The id of the asset's one task: derived, so it is stable across resets and reseeds."""
         return hashlib.sha256(f"task:{self.id}".encode()).hexdigest()[:24]
+
+
+@functools.lru_cache(maxsize=16)
+def count_pages(content: bytes, media: str) -> int:
+    """A PDF's pages or a DICOM file's frames (0 when it cannot be read), cached as frames are."""
+    from .documents import dicom_frame_count, pdf_page_count
+
+    try:
+        return pdf_page_count(content) if media == "pdf" else dicom_frame_count(content)
+    except Exception:
+        return 0
 
 
 @functools.lru_cache(maxsize=16)
@@ -127,7 +173,8 @@ class Project:
         return {b["_id"] for b in self.batches}
 
     def asset_by_filename(self, filename: str) -> Asset | None:
-        return next((a for a in self.assets if a.filename == filename), None)
+        """The asset served under `filename` (its file, or one of a multi-image asset's pages)."""
+        return next((a for a in self.assets if a.file(filename) is not None), None)
 
     def asset_by_url(self, base_url: str, url: str) -> Asset | None:
         """The asset whose listed `data` is exactly `url` (a signed or altered URL matches none)."""

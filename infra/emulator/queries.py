@@ -86,6 +86,7 @@ def describe_asset(asset: Asset, project_id: str, base_url: str) -> dict[str, An
         "_id": asset.id,
         "externalId": asset.external_id,
         "data": asset.data_url(base_url, project_id),
+        **({"dataset": asset.dataset_urls(base_url, project_id)} if asset.pages else {}),
         "batches": list(asset.batches),
         "isPreLabeled": asset.is_prelabeled,
         "metadata": {"width": asset.width, "height": asset.height},

@@ -137,13 +137,14 @@ def create_files_blueprint(state: HubState) -> Blueprint:
         with state.lock:
             project = state.projects.get(project_id)
             asset = project.asset_by_filename(filename) if project else None
-            if asset is None or asset.data_missing:
+            content = asset.file(filename) if asset else None
+            if asset is None or content is None or asset.data_missing:
                 raise ApiError(404, f"no such file: {project_id}/{filename}")
             problem = state.signer.problem(file_path(project_id, filename), request.args, asset.private)
             if problem is not None:
                 return access_denied(*problem)
             if not asset.file_present:
                 raise ApiError(404, f"no such file: {project_id}/{filename}")
-            return Response(asset.content, mimetype=asset.content_type)
+            return Response(content, mimetype=asset.content_type)
 
     return bp

@@ -10,7 +10,9 @@ Shape (every key required unless marked optional):
                                "status"?,
                                "fileMissing"? (listed, but its URL answers 404),
                                "private"? (its plain URL answers 403; sign it with /v2/getSignedUrl),
-                               "dataMissing"? (listed with "data": null, and no file)}]}]}
+                               "dataMissing"? (listed with "data": null, and no file),
+                               "pagesBase64"? (a multi-image asset: its pictures, in order; the
+                                               first is its content)}]}]}
 """
 
 from __future__ import annotations
@@ -107,7 +109,8 @@ def _flag(spec: dict[str, Any], key: str) -> bool:
 
 
 def _asset(spec: dict[str, Any]) -> Asset:
-    content = _content(spec)
+    pages = [base64.b64decode(page, validate=True) for page in spec.get("pagesBase64", [])]
+    content = pages[0] if pages else _content(spec)
     content_type = spec["contentType"]
     extension = mimetypes.guess_extension(content_type) or ".bin"
     status = spec.get("status", TODO)
@@ -126,4 +129,5 @@ def _asset(spec: dict[str, Any]) -> Asset:
         file_present=not (spec.get("fileMissing", False) or _flag(spec, "dataMissing")),
         private=_flag(spec, "private"),
         data_missing=_flag(spec, "dataMissing"),
+        pages=pages,
     )

@@ -103,7 +103,13 @@ def describe_task(
     asset_form: str = "object",
     number: int = 0,
 ) -> dict[str, Any]:
-    details = {"_id": asset.id, "externalId": asset.external_id, "data": asset.data_url(base_url, project_id)}
+    details: dict[str, Any] = {
+        "_id": asset.id,
+        "externalId": asset.external_id,
+        "data": asset.data_url(base_url, project_id),
+    }
+    if asset.pages:  # Guessed: a task's asset carries `dataset` as the export's asset does
+        details["dataset"] = asset.dataset_urls(base_url, project_id)
     task: dict[str, Any] = {
         "_id": asset.task_id if number == 0 else f"{asset.task_id[:20]}{number:04d}",
         "asset": details if asset_form == "object" else asset.id,

@@ -154,10 +154,20 @@ class HubAsset:
     status: str = "TODO"
     objects: list[str] = field(default_factory=list)  # objectIds, in the order imported
     suffix: str = ".png"
+    pages: int = 0  # a multi-image asset's pages (listed in its `dataset`)
 
     @property
     def url(self) -> str:
-        return f"https://files.example/{self.asset_id}{self.suffix}"
+        return self.page_urls[0] if self.pages else f"https://files.example/{self.asset_id}{self.suffix}"
+
+    @property
+    def page_urls(self) -> list[str]:
+        return [f"https://files.example/{self.asset_id}-p{n}{self.suffix}" for n in range(self.pages)]
+
+    def listed(self) -> dict[str, Any]:
+        """The asset as the listings show it (a multi-image asset with its `dataset`)."""
+        dataset = {"dataset": self.page_urls} if self.pages else {}
+        return {"_id": self.asset_id, "externalId": self.external_id, "data": self.url, **dataset}
 
 
 class FakeHub:
@@ -191,10 +201,7 @@ class FakeHub:
         # Newest first, as Hub lists (its `sort` defaults to `-createdAt`).
         chosen = [a for a in reversed(self.assets) if batch is None or batch in a.batches]
         shown = chosen[(page - 1) * PAGE_LIMIT : page * PAGE_LIMIT]
-        listed = [
-            {"_id": a.asset_id, "externalId": a.external_id, "data": a.url, "batches": list(a.batches)}
-            for a in shown
-        ]
+        listed = [{**a.listed(), "batches": list(a.batches)} for a in shown]
         return AssetPage(assets=listed, total=len(chosen))
 
     def task_page(self, project_id: str, page: int, batches: tuple[str, ...]) -> TaskPage:
@@ -204,7 +211,7 @@ class FakeHub:
         tasks = [
             {
                 "_id": f"task-{a.asset_id}",
-                "asset": {"_id": a.asset_id, "externalId": a.external_id, "data": a.url},
+                "asset": a.listed(),
                 "status": a.status,
                 "isPreLabeled": bool(a.objects),
             }

@@ -7,8 +7,8 @@ import pytest
 
 from handler.contract.messages import AssetRef
 from handler.contract.model import PredictContext
+from handler.inference.paged_assets import infer_paged
 from handler.inference.tally import JobTally
-from handler.inference.paged_assets import infer_video
 from handler.outputs.prelabels import AssetLabels
 from handler.private_assets import AssetReader
 from infra.emulator.videos import FACE_VIDEO_FRAMES, moving_face_mp4
@@ -34,7 +34,7 @@ def infer(
     context = PredictContext(config=spec.config.model_validate(run.config.model), run_id=run.run_id)
     reader = AssetReader(world.storage, lambda url: url)  # type: ignore[arg-type]
     checks = iter(cancelled)
-    return infer_video(asset, run, world.deps, reader, tally, context, lambda: next(checks, True))
+    return infer_paged(asset, "video", run, world.deps, reader, tally, context, lambda: next(checks, True))
 
 
 def test_every_sampled_frame_is_predicted_and_the_one_object_keeps_its_id() -> None:

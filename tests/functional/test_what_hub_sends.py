@@ -41,7 +41,7 @@ def test_point_cloud_and_iframe_projects_are_refused_naming_their_type(project_t
 
 
 def test_a_mixed_project_labels_images_and_videos_and_counts_the_rest_by_kind_undownloaded() -> None:
-    suffixes = [".png", ".jpg", ".mp4", ".txt", ".pdf", ".jpeg", ".mov"]
+    suffixes = [".png", ".jpg", ".mp4", ".txt", ".wav", ".jpeg", ".mov"]
     assets = [HubAsset(f"a{n}", f"file{n}{s}", suffix=s) for n, s in enumerate(suffixes)]
     world = World(FakeHub(assets, PROJECT))
     for video in (assets[2], assets[6]):
@@ -55,21 +55,21 @@ def test_a_mixed_project_labels_images_and_videos_and_counts_the_rest_by_kind_un
     assert world.storage.downloads == 5  # the images and the videos only
     ((message, error),) = world.notifier.responses
     assert not error and message.startswith("Pre-labeled 5 of 7 assets with 11 objects")
-    assert "2 assets skipped (1 document, 1 text)" in message
+    assert "2 assets skipped (1 audio, 1 text)" in message
 
 
 def test_an_asset_whose_url_names_no_kind_is_judged_by_its_content() -> None:
     assets = [HubAsset(f"a{n}", f"file{n}", suffix="") for n in range(4)]  # no extension at all
     world = World(FakeHub(assets, PROJECT))
     world.storage.files[assets[1].url] = moving_face_mp4()  # a video: read as one, sampled
-    world.storage.files[assets[3].url] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"  # a PDF: not read
+    world.storage.files[assets[3].url] = b"RIFF\x24\x00\x00\x00WAVEfmt "  # a WAV: not read
     world.click_run(frame_stride=20)
     world.work()
     world.relay_all()
     assert [len(a.objects) for a in world.hub.assets] == [1, 2, 1, 0]  # the video: frames 0 and 20
     ((message, error),) = world.notifier.responses
     assert not error and message.startswith("Pre-labeled 3 of 4 assets")
-    assert "1 assets skipped (1 document)" in message and "0 assets failed" in message
+    assert "1 assets skipped (1 audio)" in message and "0 assets failed" in message
 
 
 @pytest.mark.parametrize(

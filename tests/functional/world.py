@@ -24,6 +24,12 @@ from listener.relay import RunRegistry, StatusRelay
 from tests.functional.fakes import FakeHub, FakeKms, FakeS3, FakeSqs, FakeStorage, HubAsset
 
 JOBS, STATUS = "sqs://jobs", "sqs://status"
+CONTENT_TYPES = {
+    ".mp4": "video/mp4",
+    ".pdf": "application/pdf",
+    ".dcm": "application/dicom",
+    ".txt": "text/plain",
+}
 PROJECT = {
     "type": "ango",
     "categorySchema": {"tools": [{"schemaId": "box", "title": "Obj", "tool": "bounding-box"}]},
@@ -115,16 +121,22 @@ class World:
         self.work()
         self.relay_all()
 
-    def emulator_stored(self, width: int = 64, height: int = 48) -> dict[str, dict[str, Any]]:
+    def emulator_stored(
+        self, width: int = 64, height: int = 48, sizes: dict[str, tuple[int, int]] | None = None
+    ) -> dict[str, dict[str, Any]]:
         """Each asset's stored answer, once the items Hub received are imported into an emulator
         project of the same ontology, under its strict checks (pictures `width` x `height`: the
-        FakeStorage picture's size)."""
+        FakeStorage picture's size; `sizes` by asset id for others)."""
         project = Project(
             id="proj", name="p", category_schema=self.hub.project["categorySchema"], batches=[], stages=[]
         )
-        for asset in self.hub.assets:
+        for asset in self.hub.assets:  # each with the bytes the storage serves for it
+            content = self.storage.files.get(asset.url, self.storage.png)
+            pages = [self.storage.files.get(url, self.storage.png) for url in asset.page_urls]
+            kind = CONTENT_TYPES.get(asset.suffix, "image/png")
+            w, h = (sizes or {}).get(asset.asset_id, (width, height))
             project.assets.append(
-                Asset(asset.asset_id, asset.external_id, asset.external_id, "image/png", b"", width, height)
+                Asset(asset.asset_id, asset.external_id, asset.external_id, kind, content, w, h, pages=pages)
             )
         items = []
         for item in self.hub.items:  # re-addressed by externalId: the fakes' URLs are not the emulator's

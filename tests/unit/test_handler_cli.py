@@ -46,6 +46,9 @@ def test_plugin_info_prints_what_each_class_fills_nested_answers_included(
     main(["plugin-info"])
     said = capsys.readouterr().out
     assert "text-line\ntext\n" in said  # the Class Names to paste
-    assert "text-line: rotated-bounding-box -> a rotated-bounding-box or polygon or bounding-box tool" in said
+    assert (
+        "text-line: rotated-bounding-box -> a rotated-bounding-box or polygon or bounding-box or pdf tool"
+        in said
+    )
     assert "text: text -> a text classification\n    (about each 'text-line' object" in said
     assert '"min_text_score": 0.5' in said

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handler.contract.hub_shapes import HubShapeError, id_of, read_task, status_of, total_of
+from handler.contract.hub_shapes import HubShapeError, id_of, pages_of, read_task, status_of, total_of
 
 pytestmark = pytest.mark.unit
 
@@ -80,3 +80,25 @@ def test_a_missing_total_ends_at_a_short_page_and_is_unknown_on_a_full_one() -> 
     assert total_of({}, 200, 50, 100) == 250
     assert total_of({}, 0, 100, 100) is None
     assert total_of({"total": None}, 100, 0, 100) == 100
+
+
+@pytest.mark.parametrize(
+    ("dataset", "pages"),
+    [
+        (["https://s/p0.jpg", "https://s/p1.jpg"], ("https://s/p0.jpg", "https://s/p1.jpg")),
+        (
+            [{"data": "https://s/p0.jpg"}, {"url": "https://s/p1.jpg"}],
+            ("https://s/p0.jpg", "https://s/p1.jpg"),
+        ),
+        (None, ()),
+        ([], ()),
+        (["https://s/p0.jpg", None], ()),  # a page without its URL: read as one picture, not half
+        ("https://s/p0.jpg", ()),
+    ],
+)
+def test_a_multi_image_assets_pages_are_read_from_its_dataset_in_each_plausible_form(
+    dataset: object, pages: tuple[str, ...]
+) -> None:
+    task = {"asset": {"_id": "a1", "data": "https://s/p0.jpg", "dataset": dataset}, "status": "TODO"}
+    assert pages_of(dataset) == pages
+    assert read_task(task).pages == pages

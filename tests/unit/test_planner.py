@@ -418,20 +418,21 @@ def test_a_cursor_saved_by_the_page_counting_planner_goes_on_from_its_page():
 
 
 def test_media_the_model_does_not_read_is_skipped_by_kind_and_an_unknown_extension_goes_to_the_download():
-    kinds = [".jpg", ".mp4", ".txt", ".pdf", ".PNG", ".webm", ".dcm", ".wav", "", ".jpeg?v=2"]
+    kinds = [".jpg", ".mp4", ".txt", ".pdf", ".PNG", ".webm", ".dcm", ".wav", "", ".jpeg?v=2", ".nrrd"]
     hub = FakeHub([asset(n, suffix=suffix) for n, suffix in enumerate(kinds)])
     with planning(hub) as deps:
         plan_run(PlanJob(run_id="run1"), run_record(), deps)
         jobs, event = planned(deps)
-    # An image model reads .jpg, .mp4 (its frames), .PNG, .webm, no extension, .jpeg with a query.
-    assert asset_ids(jobs) == ["a0", "a1", "a4", "a5", "a8", "a9"]
-    assert event.skipped == {"text": 1, "document": 1, "medical": 1, "audio": 1}
-    assert event.total_assets == 10
+    # An image model reads .jpg, .mp4 (its frames), .pdf (its pages), .PNG, .webm, .dcm (its
+    # frames), no extension, .jpeg with a query; not texts, sounds or NRRD volumes.
+    assert asset_ids(jobs) == ["a0", "a1", "a3", "a4", "a5", "a6", "a8", "a9"]
+    assert event.skipped == {"text": 1, "audio": 1, "nrrd": 1}
+    assert event.total_assets == 11
     with planning(hub, model="entities") as deps:  # a text model: texts, and what names no kind
         plan_run(PlanJob(run_id="run1"), run_record(), deps)
         jobs, event = planned(deps)
     assert asset_ids(jobs) == ["a2", "a8"]
-    assert event.skipped == {"image": 3, "video": 2, "document": 1, "medical": 1, "audio": 1}
+    assert event.skipped == {"image": 3, "video": 2, "document": 1, "medical": 1, "audio": 1, "nrrd": 1}
 
 
 def test_a_consensus_project_lists_each_asset_once_whatever_its_tasks(task_asset: str):

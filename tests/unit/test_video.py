@@ -13,7 +13,7 @@ from handler.contract.model import BoundingBox, Prediction
 from handler.contract.records import ClassTarget
 from handler.media.tracks import IouTracker
 from handler.media.video import sampled_frames, stride_for
-from handler.outputs.paged_items import VideoLabels
+from handler.outputs.paged_items import PagedLabels
 from infra.emulator.errors import ApiError
 from infra.emulator.imports import plan_import
 from infra.emulator.model import Asset, Project
@@ -58,16 +58,16 @@ def test_the_tracker_follows_overlapping_boxes_per_class_and_keeps_tracks_short(
 def test_a_videos_objects_sit_on_their_frames_with_one_id_per_tracked_object() -> None:
     asset = AssetRef(asset_id="v", external_id="v.mp4", data_url="http://x/v.mp4")
     targets = {"Face": ClassTarget(model_class="Face", schema_id="face", tool="bounding-box")}
-    video = VideoLabels("run", asset, (100, 100), targets)
+    video = PagedLabels("run", asset, tuple(targets.values()))
     for page, x in ((0, 10), (10, 14), (20, 18)):
         faces = [Prediction(class_name="Face", shape=BoundingBox(x=x, y=10, width=30, height=30))]
         faces.append(Prediction(class_name="Face", shape=BoundingBox(x=70, y=60, width=20, height=20)))
-        video.add(page, faces)
+        video.add(page, (100, 100), faces)
     labels = video.labels()
     assert labels.item is not None and labels.objects == 6
     placed = [(o["page"], o["objectId"]) for o in labels.item["objects"]]
     assert placed == [(p, f"run-v-t{t}") for p in (0, 10, 20) for t in (0, 1)]
-    assert VideoLabels("run", asset, (100, 100), targets).labels().item is None
+    assert PagedLabels("run", asset, tuple(targets.values())).labels().item is None
 
 
 def test_the_emulator_takes_a_page_only_on_a_video_within_its_frames_and_one_id_per_frame() -> None:
@@ -93,11 +93,11 @@ def test_the_emulator_takes_a_page_only_on_a_video_within_its_frames_and_one_id_
     )
     refusals = {
         "needs the `page` of its frame": item("v.mp4", {"objectId": "a"}),
-        "page 40 is not a frame of its 40": item("v.mp4", {"page": 40}),
+        "page 40 is not a page of its 40": item("v.mp4", {"page": 40}),
         "objectId 'a' twice on page 3": item(
             "v.mp4", {"page": 3, "objectId": "a"}, {"page": 3, "objectId": "a"}
         ),
-        "page is for videos": item("i.png", {"page": 0}),
+        "page is for videos and multi-page assets": item("i.png", {"page": 0}),
     }
     for said, body in refusals.items():
         with pytest.raises(ApiError, match=said):
