@@ -70,6 +70,9 @@ BUILTIN_MODELS = {
     "ocr": "handler.models.ocr",
     "quality": "handler.models.quality",
     "entities": "handler.models.entities",
+    # A user's ONNX file and its spec file (handler/runtimes/onnx/): its spec is read from that
+    # file, so it is not in BUILTIN_SPECS; the listener reads it through `create.spec`.
+    "onnx": "handler.runtimes.onnx",
 }
 # Their specs, importable without the models themselves (the listener's view).
 BUILTIN_SPECS = {
