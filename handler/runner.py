@@ -11,7 +11,7 @@ from handler.contract.messages import InferJob, PlanJob
 from handler.contract.records import RunRecord
 from handler.contract.retry import HubBusyError
 from handler.deps import Deps
-from handler.inference.job import infer_job
+from handler.inference.job import JobContinues, infer_job
 from handler.planning.planner import plan_run
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,12 @@ def _run(job: PlanJob | InferJob, deps: Deps, cancelled: threading.Event | None)
         # the wait never counts toward its dead-letter limit. Ledger and journal make it resume.
         logger.warning("job %s: %s; queued again in %d s", job.idempotency_key, exc, HUB_BUSY_DELAY_SECONDS)
         deps.jobs.send(job, delay_seconds=HUB_BUSY_DELAY_SECONDS)
+        return
+    except JobContinues as exc:
+        # Sent before this message is deleted: a crash in between leaves two copies, and the second
+        # finds the video's progress already taken on (the journal and ledger make it resume).
+        logger.info("%s", exc)
+        deps.jobs.send(job)
         return
     logger.info("job %s: done", job.idempotency_key)
 

@@ -7,6 +7,8 @@ Layout, under `runs/<run_id>/`:
   plan.json         how many assets and jobs the run has, written once enumeration is done
   jobs/<job>.json   one job's result; writing the same result twice changes nothing
   imports/<job>.json which of the job's assets were imported (handler/import_journal.py)
+  videos/<job>/<asset>.json how far a long video got, for the job's next message to go on from
+  parts/<job>.json  what the job's earlier messages did, when it goes on in a new one
   dead/<job>.json   a job that ended in the dead-letter queue, kept for `ango-batch redrive`
   final.json        the final message, written once when the run is answered (a retry updates it)
   cancelled         written by `ango-batch cancel` or a cancel click: jobs stop at their next batch
@@ -29,10 +31,12 @@ from handler.contract.ledger_steering import PREFIX, SteeringRecords
 from handler.contract.records import (
     FinalRecord,
     ImportRecord,
+    JobPart,
     JobResult,
     PlanCursor,
     RunPlan,
     RunRecord,
+    VideoProgress,
 )
 from handler.contract.s3_store import S3Store, VersionConflict
 from handler.contract.settings import Settings
@@ -120,6 +124,41 @@ class Ledger(SteeringRecords):
             return self._store.put_bytes(key, body, only_if_new=version is None, over_version=version)
         except VersionConflict:
             raise ImportConflict(f"job {run_id}/{job_id}: import journal changed under us") from None
+
+    def load_video_progress(
+        self, run_id: str, job_id: str, asset_id: str
+    ) -> tuple[VideoProgress | None, str | None]:
+        """How far the job's video got in its earlier messages, and the record's version (ETag)."""
+        found = self._store.get_bytes(f"{PREFIX}{run_id}/videos/{job_id}/{asset_id}.json")
+        return (None, None) if found is None else (VideoProgress.model_validate_json(found[0]), found[1])
+
+    def save_video_progress(
+        self, run_id: str, job_id: str, asset_id: str, progress: VideoProgress, version: str | None
+    ) -> None:
+        """Written only over the version read (or only if new): an attempt that raced another copy
+        of the same message loses (ImportConflict), and the winner's progress stands."""
+        key = f"{PREFIX}{run_id}/videos/{job_id}/{asset_id}.json"
+        try:
+            self._store.put_bytes(
+                key, progress.model_dump_json().encode(), only_if_new=version is None, over_version=version
+            )
+        except VersionConflict:
+            raise ImportConflict(f"job {run_id}/{job_id}: video {asset_id} went on under us") from None
+
+    def load_job_part(self, run_id: str, job_id: str) -> tuple[JobPart | None, str | None]:
+        """What the job's earlier messages did, and the record's version (ETag); None if nothing."""
+        found = self._store.get_bytes(f"{PREFIX}{run_id}/parts/{job_id}.json")
+        return (None, None) if found is None else (JobPart.model_validate_json(found[0]), found[1])
+
+    def save_job_part(self, run_id: str, job_id: str, part: JobPart, version: str | None) -> None:
+        """Written over the version read only (or only if new), as the video's progress is."""
+        key = f"{PREFIX}{run_id}/parts/{job_id}.json"
+        try:
+            self._store.put_bytes(
+                key, part.model_dump_json().encode(), only_if_new=version is None, over_version=version
+            )
+        except VersionConflict:
+            raise ImportConflict(f"job {run_id}/{job_id}: its part was written under us") from None
 
     def park_dead_job(self, run_id: str, job_id: str, body: str) -> None:
         self._store.put_bytes(f"{PREFIX}{run_id}/dead/{job_id}.json", body.encode())

@@ -214,3 +214,35 @@ class RetryRecord(_Record):
     assets: int = Field(ge=0)
     replaces: JobCounts
     requested_at: float
+
+
+class KeptPrediction(_Record):
+    """A prediction behind an imported object, as a job's figures count it (class, score, extent)."""
+
+    model_class: str
+    score: float | None
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+class VideoProgress(_Record):
+    """How far a long video got in the jobs before this one: the next frame to read, the objects of
+    the frames read (ready to import), the tracker's state (so an object keeps its id across the
+    split) and the counts behind them. Written by a job that stops at its frame budget."""
+
+    next_frame: int = Field(ge=1)
+    objects: tuple[dict[str, Any], ...] = ()
+    kept: tuple[KeptPrediction, ...] = ()
+    counts: dict[str, int] = Field(default_factory=dict)
+    tracker: dict[str, Any] = Field(default_factory=dict)  # IouTracker.state()
+
+
+class JobPart(_Record):
+    """What a job's earlier messages did, when it goes on in a new one (a long video's next part):
+    their result so far, and the assets it counts, which the next message neither reads nor
+    counts again (imported, empty, failed or skipped alike)."""
+
+    result: JobResult
+    counted: tuple[str, ...] = ()  # asset ids
+    # How the assets still to do are read (asset id -> "video", "document", ...), found out from
+    # their content where their URL did not say: the next message does not download them to tell.
+    kinds: dict[str, Literal["video", "document", "medical", "dataset"]] = Field(default_factory=dict)

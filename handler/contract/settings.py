@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # A video is written to a temporary file as it downloads (Lambda: /tmp, its ephemeral storage),
     # never held in memory: this caps that file.
     max_video_bytes: int = Field(2 * 1024**3, ge=1, validation_alias="ANGO_BATCH_MAX_VIDEO_BYTES")
+    # A job reads at most this many frames of one video (10 minutes at 30 frames a second), then
+    # saves how far it got and goes on in a new message: each message's work stays within a Lambda
+    # function's timeout and a container worker's lease, and a crash repeats one part, not the video.
+    video_frames_per_job: int = Field(18_000, ge=1, validation_alias="ANGO_BATCH_VIDEO_FRAMES_PER_JOB")
     # PDFs and DICOM files are written to a temporary file as videos are, under this cap (a
     # multi-frame DICOM can be large; its frames are decoded one at a time).
     max_document_bytes: int = Field(512 * 1024**2, ge=1, validation_alias="ANGO_BATCH_MAX_DOCUMENT_BYTES")

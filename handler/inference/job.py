@@ -20,12 +20,18 @@ from handler.contract.chunks import chunked
 from handler.contract.logs import asset_task
 from handler.contract.messages import AssetRef, InferJob
 from handler.contract.model import Image, PredictContext, Prediction
-from handler.contract.records import JobResult, RunRecord
+from handler.contract.records import JobPart, JobResult, RunRecord
 from handler.contract.retry import HubBusyError
 from handler.deps import Deps
 from handler.import_journal import ImportJournal
 from handler.importer import Importer
-from handler.inference.paged_assets import PagedKind, infer_paged, paged_kind, paged_kind_of_url
+from handler.inference.paged_assets import (
+    PagedKind,
+    VideoContinues,
+    infer_paged,
+    paged_kind,
+    paged_kind_of_url,
+)
 from handler.inference.predict import predict_checked
 from handler.inference.tally import JobTally
 from handler.media.kinds import MediaKind
@@ -35,6 +41,12 @@ from handler.private_assets import AssetReader
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class JobContinues(Exception):
+    """The job imported what it finished and goes on in a new message (a long video's next part)."""
+
+
 R = TypeVar("R")
 
 Readable = Image | str  # an image, or a text asset's text for a text model
@@ -59,6 +71,10 @@ def infer_job(
 
 def _process(job: InferJob, run: RunRecord, deps: Deps, cancelled: threading.Event | None) -> JobResult:
     tally, run_cancelled = JobTally(), CancelWatch(deps.ledger, run.run_id)
+    part, part_version = deps.ledger.load_job_part(run.run_id, job.job_id)
+    counted = part.counted if part is not None else ()
+    if part is not None:  # the job's earlier messages: counted once, here
+        tally.absorb(part.result)
     with deps.hub_client(run) as client:
         journal = ImportJournal(deps.ledger, run.run_id, job.job_id)
         importer = Importer(client, run.project_id, run.run_id, journal)
@@ -68,32 +84,47 @@ def _process(job: InferJob, run: RunRecord, deps: Deps, cancelled: threading.Eve
             journal.mark_in_doubt({asset.asset_id: 0 for asset in job.assets})
         importer.settle_in_doubt(job.assets)
         done = journal.done()
-        for objects in done.values():  # imported by an earlier attempt: neither downloaded nor imported again
-            tally.imported(objects)
-        todo = [asset for asset in job.assets if asset.asset_id not in done]
+        for asset_id, objects in done.items():  # imported by an earlier attempt: neither downloaded
+            if asset_id not in counted:  # nor imported again
+                tally.imported(objects)
+        todo = [asset for asset in job.assets if asset.asset_id not in done and asset.asset_id not in counted]
         if run_cancelled():  # a job of a cancelled run, received: recorded as cancelled, acknowledged
             logger.info("job %s: run cancelled; %d assets not processed", job.idempotency_key, len(todo))
             tally.cancel(todo)
             return tally.result(job.job_id, job.queued_at)
         logger.info("job %s: inferring %d assets (%d done before)", job.idempotency_key, len(todo), len(done))
         reader = AssetReader(deps.fetcher, lambda url: client.signed_url(run.project_id, url))
-        ready = _infer(todo, run, deps, reader, tally, run_cancelled)
+        known = dict(part.kinds) if part is not None else {}
+        ready, rest = _infer(todo, known, job.job_id, run, deps, reader, tally, run_cancelled)
         logger.info("job %s: importing %d assets", job.idempotency_key, len(ready))
         with tally.timed("import"):
             importer.import_all(ready, run.config.import_batch_size, tally, cancelled, run_cancelled)
+    if rest:  # the job goes on in a new message: what this one did is counted in its part
+        waiting = {asset.asset_id: kind for asset, kind in rest}
+        now_counted = [*counted, *(a for a in done if a not in counted)]
+        now_counted += [asset.asset_id for asset in todo if asset.asset_id not in waiting]
+        result = tally.result(job.job_id, job.queued_at)
+        part = JobPart(result=result, counted=tuple(now_counted), kinds=waiting)
+        deps.ledger.save_job_part(run.run_id, job.job_id, part, part_version)
+        raise JobContinues(f"job {job.idempotency_key}: a long video goes on in the job's next message")
     return tally.result(job.job_id, job.queued_at)
 
 
 def _infer(
     todo: list[AssetRef],
+    known: dict[str, PagedKind],
+    job_id: str,
     run: RunRecord,
     deps: Deps,
     reader: AssetReader,
     tally: JobTally,
     run_cancelled: Callable[[], bool],
-) -> list[tuple[AssetRef, AssetLabels]]:
-    """Download ahead of the model, predict in batches; the labeled assets, ready to import. The
-    run's cancel is looked at before each model batch: the rest are then counted as cancelled.
+) -> tuple[list[tuple[AssetRef, AssetLabels]], list[tuple[AssetRef, PagedKind]]]:
+    """Download ahead of the model, predict in batches; the labeled assets, ready to import, and
+    those left for the job's next message, with their kinds (a long video read to this job's frame
+    budget, and the job's assets of many pictures after it; none when the job ends here). `known`:
+    the kinds of assets an earlier message of the job found out from their content. The run's
+    cancel is looked at before each model batch: the rest are then counted as cancelled.
     Videos come after the job's other assets, one at a time (paged_assets.py): those whose URL
     says so, then those whose content did."""
     config = run.config
@@ -103,7 +134,9 @@ def _infer(
     targets = targets_by_class(run.targets)
     reads = deps.model_factory.spec.reads
     paged: list[tuple[AssetRef, PagedKind]] = [
-        (asset, kind) for asset in todo if (kind := paged_kind_of_url(asset, reads)) is not None
+        (asset, kind)
+        for asset in todo
+        if (kind := known.get(asset.asset_id) or paged_kind_of_url(asset, reads)) is not None
     ]
     paged_ids = {asset.asset_id for asset, _ in paged}
     stills = [asset for asset in todo if asset.asset_id not in paged_ids]
@@ -131,10 +164,13 @@ def _infer(
         if run_cancelled():
             tally.cancel([asset for asset, _ in paged[n:]])
             break
-        paged_labels = infer_paged(asset, kind, run, deps, reader, tally, context, run_cancelled)
+        try:
+            paged_labels = infer_paged(asset, kind, job_id, run, deps, reader, tally, context, run_cancelled)
+        except VideoContinues:
+            return ready, paged[n:]
         if paged_labels is not None and paged_labels.item is not None:
             ready.append((asset, paged_labels))
-    return ready
+    return ready, []
 
 
 def _prefetch(

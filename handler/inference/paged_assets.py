@@ -26,7 +26,7 @@ from handler.deps import Deps
 from handler.inference.predict import predict_checked
 from handler.inference.tally import JobTally
 from handler.media.kinds import MediaKind, kind_of_url
-from handler.media.video import sampled_frames, temporary_file
+from handler.media.video import FrameWindow, sampled_frames, temporary_file
 from handler.outputs.paged_items import PagedLabels, PdfLabels
 from handler.outputs.prelabels import AssetLabels, BadModelOutputError
 from handler.private_assets import AssetReader
@@ -40,6 +40,12 @@ Pages = Iterator[tuple[int | None, Image]]  # (page index from 0, or None for a 
 
 class _Cancelled(Exception):
     """The run was cancelled while the asset was being read."""
+
+
+class VideoContinues(Exception):
+    """The job read as many frames of a long video as it may (`video_frames_per_job`): how far it
+    got is saved (VideoProgress), and the job goes on in a new message from that frame, with the
+    same tracks, so an object keeps its id across the split."""
 
 
 def paged_kind(asset: AssetRef, kind: MediaKind) -> PagedKind | None:
@@ -61,6 +67,7 @@ def paged_kind_of_url(asset: AssetRef, reads: frozenset[MediaKind]) -> PagedKind
 def infer_paged(
     asset: AssetRef,
     kind: PagedKind,
+    job_id: str,
     run: RunRecord,
     deps: Deps,
     reader: AssetReader,
@@ -69,16 +76,17 @@ def infer_paged(
     run_cancelled: Callable[[], bool],
 ) -> AssetLabels | None:
     """The asset's labels (counted in the tally), or None when it failed or the run was cancelled
-    before its last page (counted as failed, or as not processed)."""
+    before its last page (counted as failed, or as not processed). Raises VideoContinues when a long
+    video goes on in the job's next message."""
     try:
-        labels = _labels(asset, kind, run, deps, reader, tally, context, run_cancelled)
+        labels = _labels(asset, kind, job_id, run, deps, reader, tally, context, run_cancelled)
     except _Cancelled:
         tally.cancel([asset])
         return None
     except AssetError as exc:
         tally.fail(asset, str(exc))
         return None
-    except HubBusyError:  # signing was rate-limited past patience: the job goes back, whole
+    except (HubBusyError, VideoContinues):  # the job goes back, whole, or goes on in a new message
         raise
     except Exception:
         logger.exception("asset %s: unexpected error reading its %s", asset.asset_id, kind)
@@ -99,6 +107,7 @@ _NAMES: dict[PagedKind, str] = {
 def _labels(
     asset: AssetRef,
     kind: PagedKind,
+    job_id: str,
     run: RunRecord,
     deps: Deps,
     reader: AssetReader,
@@ -108,8 +117,16 @@ def _labels(
 ) -> AssetLabels:
     config = run.config
     builder = (PdfLabels if kind == "document" else PagedLabels)(run.run_id, asset, run.targets, config)
+    window, progress, version = FrameWindow(), None, None
+    if kind == "video":  # a long video goes on where the job's last message stopped
+        progress, version = deps.ledger.load_video_progress(run.run_id, job_id, asset.asset_id)
+        if progress is not None:
+            assert isinstance(builder, PagedLabels)
+            builder.resume(progress)
+            window.start = progress.next_frame
+        window.stop = window.start + deps.settings.video_frames_per_job
     read_any = False
-    with _pages(asset, kind, run, deps, reader, tally) as pages:
+    with _pages(asset, kind, run, deps, reader, tally, window) as pages:
         for batch in chunked(pages, config.batch_size):
             if run_cancelled():  # looked at before each batch, as for images: a long video stops
                 raise _Cancelled
@@ -124,7 +141,18 @@ def _labels(
                 raise AssetError(f"the model failed on {first}-{last} of this {_NAMES[kind]}") from None
             for (page, image), found in zip(batch, predictions, strict=True):
                 builder.add(page, (image.shape[1], image.shape[0]), found)
-    if not read_any:
+    if window.cut_at is not None:
+        assert isinstance(builder, PagedLabels)
+        deps.ledger.save_video_progress(
+            run.run_id, job_id, asset.asset_id, builder.progress(window.cut_at), version
+        )
+        logger.info(
+            "asset %s: video read to frame %d; it goes on in the job's next message",
+            asset.asset_id,
+            window.cut_at,
+        )
+        raise VideoContinues(asset.asset_id)
+    if not read_any and progress is None:
         raise AssetError(f"not a readable {_NAMES[kind]}: no page could be read")
     return builder.labels()
 
@@ -137,7 +165,13 @@ def _page_name(kind: PagedKind, page: int | None) -> str:
 
 @contextmanager
 def _pages(
-    asset: AssetRef, kind: PagedKind, run: RunRecord, deps: Deps, reader: AssetReader, tally: JobTally
+    asset: AssetRef,
+    kind: PagedKind,
+    run: RunRecord,
+    deps: Deps,
+    reader: AssetReader,
+    tally: JobTally,
+    window: FrameWindow,
 ) -> Iterator[Pages]:
     """The asset's pictures, one at a time, its file (if any) kept while they are read."""
     if kind == "dataset":
@@ -150,13 +184,13 @@ def _pages(
         with tally.timed("download"):
             reader.read_to(asset, file, cap)
             file.flush()
-        yield _file_pages(file.name, kind, run, deps)
+        yield _file_pages(file.name, kind, run, deps, window)
 
 
-def _file_pages(path: str, kind: PagedKind, run: RunRecord, deps: Deps) -> Pages:
+def _file_pages(path: str, kind: PagedKind, run: RunRecord, deps: Deps, window: FrameWindow) -> Pages:
     config = run.config
     if kind == "video":
-        yield from sampled_frames(path, config.frame_stride, config.frames_per_second)
+        yield from sampled_frames(path, config.frame_stride, config.frames_per_second, window)
     elif kind == "document":
         from handler.media.pdf import pdf_pages
 

@@ -65,6 +65,29 @@ class JobTally:
         self.cancelled += len(assets)
         self.unfinished.extend(assets)
 
+    def absorb(self, earlier: JobResult) -> None:
+        """Count what the job's earlier messages did (JobPart) as if this tally had done it."""
+        c, f = earlier.counts, earlier.figures
+        self.labeled += c.assets_labeled
+        self.empty += c.assets_empty
+        self.objects += c.objects_created
+        self.dropped += c.predictions_dropped
+        self.below_min_score += c.below_min_score
+        self.over_max_objects += c.over_max_objects
+        self.converted += c.objects_converted
+        self.answers += c.answers_given
+        self.cancelled += c.assets_cancelled
+        self.skipped.update(c.assets_skipped)
+        self.failures.extend(earlier.failures)
+        self.unfinished.extend(earlier.unfinished)
+        for phase in ("download", "model", "import"):
+            self.seconds[phase] += getattr(f, f"seconds_{phase}")
+        self.classes.update(f.classes)
+        self.score_bins = [a + b for a, b in zip(self.score_bins, f.score_bins, strict=False)]
+        self.unscored += f.unscored
+        self.samples = [*f.samples, *self.samples][:MAX_SAMPLES_PER_JOB]
+        self.started_at = min(self.started_at, f.started_at or self.started_at)
+
     def predicted(self, labels: AssetLabels) -> None:
         self.dropped += labels.dropped
         self.below_min_score += labels.below_min_score

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
@@ -64,3 +65,20 @@ class IouTracker:
                 self._next_id += 1
         self._tracks = alive
         return [i for i in ids if i is not None]
+
+    def state(self) -> dict[str, Any]:
+        """The tracker as JSON, for a video that goes on in another job (VideoProgress)."""
+        tracks = [[t.id, t.class_name, list(t.box), t.last_step] for t in self._tracks]
+        return {"step": self._step, "next_id": self._next_id, "tracks": tracks}
+
+    @classmethod
+    def restored(cls, state: dict[str, Any]) -> IouTracker:
+        """A tracker that goes on where `state` left off (a fresh one for an empty state)."""
+        tracker = cls()
+        if state:
+            tracker._step, tracker._next_id = int(state["step"]), int(state["next_id"])
+            tracker._tracks = [
+                _Track(int(i), str(name), (box[0], box[1], box[2], box[3]), int(step))
+                for i, name, box, step in state["tracks"]
+            ]
+        return tracker

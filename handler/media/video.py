@@ -7,7 +7,8 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import BinaryIO
+from dataclasses import dataclass
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -22,20 +23,38 @@ def temporary_file(suffix: str = ".video") -> Iterator[BinaryIO]:
         yield file  # type: ignore[misc]
 
 
-def sampled_frames(path: str, stride: int, per_second: float | None = None) -> Iterator[tuple[int, Image]]:
+@dataclass
+class FrameWindow:
+    """The frames one job reads of a long video: from `start` (a sampled frame) up to, not
+    including, `stop` (None: to the end). `cut_at` is set to `stop` when frames remain after it."""
+
+    start: int = 0
+    stop: int | None = None
+    cut_at: int | None = None
+
+
+def sampled_frames(
+    path: str, stride: int, per_second: float | None = None, window: FrameWindow | None = None
+) -> Iterator[tuple[int, Image]]:
     """(frame index, BGR frame) for frames 0, stride, 2 x stride, ... or, given `per_second`, at
-    the stride that samples that many frames a second at the video's own rate. Frames in between
-    are only grabbed (demuxed and decoded, not converted), which is what skipping costs with OpenCV."""
+    the stride that samples that many frames a second at the video's own rate; within `window`
+    when given. Frames in between are only grabbed (demuxed and decoded, not converted), which is
+    what skipping costs with OpenCV."""
     import cv2
 
+    window = window or FrameWindow()
     capture = cv2.VideoCapture(path)
     try:
         if not capture.isOpened():
             raise AssetError("not a readable video")
         if per_second is not None:
             stride = stride_for(capture.get(cv2.CAP_PROP_FPS), per_second)
-        index = 0
+        index = _seek(capture, window.start)
         while True:
+            if window.stop is not None and index >= window.stop:
+                if capture.grab():  # frames remain: the next job goes on from here
+                    window.cut_at = index
+                break
             if index % stride == 0:
                 ok, frame = capture.read()
                 if not ok:
@@ -48,6 +67,22 @@ def sampled_frames(path: str, stride: int, per_second: float | None = None) -> I
             raise AssetError("not a readable video: no frame could be decoded")
     finally:
         capture.release()
+
+
+def _seek(capture: Any, frame: int) -> int:
+    """Put the capture at `frame`: by seeking where OpenCV lands exactly there, else by grabbing
+    every frame before it (slower, never wrong). The frame index it is at."""
+    import cv2
+
+    if frame == 0:
+        return 0
+    if capture.set(cv2.CAP_PROP_POS_FRAMES, frame) and int(capture.get(cv2.CAP_PROP_POS_FRAMES)) == frame:
+        return frame
+    capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+    index = 0
+    while index < frame and capture.grab():
+        index += 1
+    return index
 
 
 def stride_for(video_rate: float, per_second: float) -> int:

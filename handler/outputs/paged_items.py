@@ -19,12 +19,12 @@ from typing import Any
 
 from handler.contract.messages import AssetRef
 from handler.contract.model import Prediction
-from handler.contract.records import ClassTarget
+from handler.contract.records import ClassTarget, KeptPrediction, VideoProgress
 from handler.contract.run_config import RunConfig
 from handler.media.tracks import IouTracker
 from handler.outputs.conversions import extent
 from handler.outputs.prelabels import AssetLabels, address_of, build_item, targets_by_class
-from handler.outputs.shapes import Text
+from handler.outputs.shapes import BoundingBox, Point, Text
 
 
 @dataclass
@@ -94,6 +94,36 @@ class PagedLabels(_Pages):
             object_id = f"{self.run_id}-{self.asset.asset_id}-t{track}" + (f"-{part}" if part else "")
             self.objects.append({**obj, "objectId": object_id, **({} if page is None else {"page": page})})
             self.kept.append(prediction)
+
+    def progress(self, next_frame: int) -> VideoProgress:
+        """What a job that stops here hands on: the objects so far, their counts, the tracks."""
+        kept = tuple(
+            KeptPrediction(model_class=p.class_name, score=p.score, box=extent(p.shape))  # type: ignore[arg-type]
+            for p in self.kept
+        )
+        return VideoProgress(
+            next_frame=next_frame,
+            objects=tuple(self.objects),
+            kept=kept,
+            counts=dict(self.counts),
+            tracker=self.tracker.state(),
+        )
+
+    def resume(self, progress: VideoProgress) -> None:
+        """Go on where an earlier job stopped: its objects, counts and tracks become these."""
+        self.objects = list(progress.objects)
+        self.counts = Counter(progress.counts)
+        self.tracker = IouTracker.restored(progress.tracker)
+        self.kept = [_as_prediction(k) for k in progress.kept]
+
+
+def _as_prediction(kept: KeptPrediction) -> Prediction:
+    """A prediction of an earlier job, as much of it as the job's figures count (class, score, extent)."""
+    x0, y0, x1, y1 = kept.box
+    shape = (
+        BoundingBox(x=x0, y=y0, width=x1 - x0, height=y1 - y0) if x1 > x0 and y1 > y0 else Point(x=x0, y=y0)
+    )
+    return Prediction(class_name=kept.model_class, shape=shape, score=kept.score)
 
 
 @dataclass

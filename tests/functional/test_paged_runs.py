@@ -79,6 +79,7 @@ def test_a_pdf_without_a_pdf_tool_mapped_gets_nothing_and_its_boxes_are_counted_
     world = world_of(HubAsset("doc", "doc.pdf", suffix=".pdf"), files={0: documents.two_page_pdf()})
     message = run(world, [{"schemaId": "box", "modelClass": "Object"}])
     assert message.startswith("Pre-labeled 0 of 1 assets"), message
+    assert "dropped 2 predictions" in message, message  # a box on each page
     assert world.hub.items == []
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from handler.contract.messages import AssetRef
+from handler.contract.messages import AssetRef, InferJob
 from handler.contract.model import PredictContext
 from handler.inference.paged_assets import infer_paged
 from handler.inference.tally import JobTally
 from handler.outputs.prelabels import AssetLabels
 from handler.private_assets import AssetReader
 from infra.emulator.videos import FACE_VIDEO_FRAMES, moving_face_mp4
-from tests.functional.fakes import FakeHub
+from tests.functional.fakes import FakeHub, HubAsset
 from tests.functional.world import World, hub_assets
 
 pytestmark = pytest.mark.unit
@@ -34,7 +34,8 @@ def infer(
     context = PredictContext(config=spec.config.model_validate(run.config.model), run_id=run.run_id)
     reader = AssetReader(world.storage, lambda url: url)  # type: ignore[arg-type]
     checks = iter(cancelled)
-    return infer_paged(asset, "video", run, world.deps, reader, tally, context, lambda: next(checks, True))
+    cancelled = lambda: next(checks, True)  # noqa: E731
+    return infer_paged(asset, "video", "000000", run, world.deps, reader, tally, context, cancelled)
 
 
 def test_every_sampled_frame_is_predicted_and_the_one_object_keeps_its_id() -> None:
@@ -60,3 +61,30 @@ def test_a_rate_in_the_config_samples_that_many_frames_a_second() -> None:
     labels = infer(world, asset, JobTally(), [False] * 10, frames_per_second=5)  # the video: 10 fps
     assert labels is not None and labels.item is not None
     assert [o["page"] for o in labels.item["objects"]] == list(range(0, FACE_VIDEO_FRAMES, 2))
+
+
+def test_a_long_video_goes_on_across_messages_of_its_job_and_keeps_one_id_for_its_object(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 15 frames a message, the 40-frame video is read in three parts (frames 0 and 10; 20; 30),
+    each a new message of the same job; the picture beside it is imported by the first, once, and
+    counted once in the job's result (its box converted to a polygon, as the video's are)."""
+    monkeypatch.setenv("ANGO_BATCH_VIDEO_FRAMES_PER_JOB", "15")
+    assets = [HubAsset("clip", "clip.mp4", suffix=".mp4"), HubAsset("pic", "pic.png")]
+    polygon = {"schemaId": "poly", "title": "Obj", "tool": "polygon"}
+    world = World(FakeHub(assets, {"categorySchema": {"tools": [polygon]}}))
+    world.storage.files[assets[0].url] = moving_face_mp4()
+    sent = []
+    send = world.deps.jobs.send
+    monkeypatch.setattr(world.deps.jobs, "send", lambda job, **kw: (sent.append(job), send(job, **kw)))
+    world.run_mapped({"Object": "poly"}, frame_stride=10, job_size=10, model={"seconds_per_batch": 0})
+    ((message, error),) = world.notifier.responses
+    assert not error and message.startswith("Pre-labeled 2 of 2 assets with 5 objects"), message
+    assert "5 objects converted" in message, message  # the first message's picture counted too
+    went_on = [job for job in sent if isinstance(job, InferJob)]  # (the click sends the plan job)
+    assert len(went_on) == 2 and len({job.job_id for job in went_on}) == 1  # the job went on twice
+    stored = world.emulator_stored(sizes={"clip": (480, 320)})
+    tools = stored["clip"]["tools"]
+    assert [tool["page"] for tool in tools] == [0, 10, 20, 30]
+    assert len({tool["objectId"] for tool in tools}) == 1  # one object across both splits
+    assert [len(item["objects"]) for item in world.hub.items] == [1, 4]  # the picture, the video: once

@@ -3,8 +3,10 @@ with one objectId per tracked object, and the emulator's checks of `page`."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from handler.assets import AssetError
@@ -12,7 +14,7 @@ from handler.contract.messages import AssetRef
 from handler.contract.model import BoundingBox, Prediction
 from handler.contract.records import ClassTarget
 from handler.media.tracks import IouTracker
-from handler.media.video import sampled_frames, stride_for
+from handler.media.video import FrameWindow, sampled_frames, stride_for
 from handler.outputs.paged_items import PagedLabels
 from infra.emulator.errors import ApiError
 from infra.emulator.imports import plan_import
@@ -41,6 +43,29 @@ def test_a_rate_in_frames_per_second_sets_the_stride_from_the_videos_own_rate(tm
     assert [index for index, _ in sampled_frames(str(video), 99, per_second=2)] == list(range(0, 40, 5))
     assert stride_for(29.97, 1) == 30 and stride_for(25, 10) == 2  # 2.5 rounds to 2
     assert stride_for(10, 100) == 1 and stride_for(0.0, 2) == 1  # never below 1; no rate: every frame
+
+
+def test_a_window_reads_the_frames_a_whole_read_gives_there_and_says_where_it_cut(tmp_path: Path) -> None:
+    video = tmp_path / "face.mp4"
+    video.write_bytes(moving_face_mp4())
+    whole = dict(sampled_frames(str(video), 5))
+    first, middle, last = FrameWindow(0, 15), FrameWindow(15, 30), FrameWindow(30, 45)
+    parts = [dict(sampled_frames(str(video), 5, window=w)) for w in (first, middle, last)]
+    assert [sorted(part) for part in parts] == [[0, 5, 10], [15, 20, 25], [30, 35]]
+    assert all(np.array_equal(whole[i], part[i]) for part in parts for i in part)  # the seek is exact
+    assert (first.cut_at, middle.cut_at, last.cut_at) == (15, 30, None)  # the last read to the end
+    ending_exactly = FrameWindow(30, FACE_VIDEO_FRAMES)
+    assert sorted(dict(sampled_frames(str(video), 5, window=ending_exactly))) == [30, 35]
+    assert ending_exactly.cut_at is None  # no frame left after it: nothing goes on
+
+
+def test_a_tracker_restored_from_its_state_goes_on_as_the_original_would() -> None:
+    original = IouTracker()
+    original.assign([("Face", (0, 0, 10, 10)), ("Car", (50, 50, 70, 70))])
+    original.assign([("Face", (1, 0, 11, 10))])
+    restored = IouTracker.restored(json.loads(json.dumps(original.state())))
+    step = [("Car", (51, 50, 71, 70)), ("Face", (2, 0, 12, 10)), ("Face", (80, 80, 90, 90))]
+    assert restored.assign(step) == original.assign(step) == [1, 0, 2]
 
 
 def test_the_tracker_follows_overlapping_boxes_per_class_and_keeps_tracks_short() -> None:
