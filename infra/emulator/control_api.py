@@ -34,6 +34,7 @@ def _labels(project: Project) -> dict[str, Any]:
             "isPreLabeled": a.is_prelabeled,
             "answer": a.answer,
             "importCount": a.import_count,
+            "downloads": a.downloads,  # its file (or pages) served with 200, since the seed or reset
         }
         for a in project.assets
     ]

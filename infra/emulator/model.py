@@ -57,6 +57,7 @@ class Asset:
     # such an asset: `data` is page 0's URL and `dataset` every page's URL. **Guessed**: that the
     # listings carry `dataset` as the export does.
     pages: list[bytes] = field(default_factory=list)
+    downloads: int = 0  # times its file (or one of its pages) was served, for tests
 
     def data_url(self, base_url: str, project_id: str) -> str | None:
         """The asset's `data` as listed: its plain (unsigned) URL, or None when it has no data."""
@@ -110,6 +111,7 @@ class Asset:
         self.answer = empty_answer()
         self.is_prelabeled = False
         self.import_count = 0
+        self.downloads = 0
 
     @property
     def task_id(self) -> str:

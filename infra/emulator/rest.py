@@ -145,6 +145,7 @@ def create_files_blueprint(state: HubState) -> Blueprint:
                 return access_denied(*problem)
             if not asset.file_present:
                 raise ApiError(404, f"no such file: {project_id}/{filename}")
+            asset.downloads += 1
             return Response(content, mimetype=asset.content_type)
 
     return bp

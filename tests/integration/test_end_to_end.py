@@ -19,6 +19,7 @@ from handler.contract.ledger import Ledger
 from handler.contract.settings import Settings
 from infra import demo_data
 from infra.demo import start_demo_run
+from infra.emulator import documents
 from infra.emulator.control import EmulatorControl
 from infra.emulator.videos import FACE_VIDEO_SIZE, moving_face_mp4
 from infra.processes import AdapterProcesses
@@ -150,6 +151,8 @@ def test_an_unknown_batch_ends_the_run_with_hubs_reason(emulator, adapter):
 CONFIG_OK = json.dumps({"job_size": 10})
 EMPTY_PROJECT_ID = "65d4c0de00000000000000e0"
 FACE_MAPPING = [{"schemaId": demo_data.FACE_SCHEMA_ID, "modelClass": "Face"}]
+# Faces on pictures, frames and pages as boxes; on PDF pages as PDF areas.
+FACE_AND_AREA_MAPPING = [*FACE_MAPPING, {"schemaId": demo_data.FACE_AREA_SCHEMA_ID, "modelClass": "Face"}]
 
 
 def raw_run(**overrides: Any) -> dict[str, Any]:
@@ -245,10 +248,11 @@ MIXED_PROJECT_ID = "65d4c0de00000000000000e1"
 CONSENSUS_PROJECT_ID = "65d4c0de00000000000000e2"
 BARE_ID_PROJECT_ID = "65d4c0de00000000000000e3"
 CONVERSION_PROJECT_ID = "65d4c0de00000000000000e4"
-# Media an image model does not read, each with the leading bytes of its kind.
+# Media an image model does not read: a text with known entities (the entities model's, in
+# tests/integration/test_text_end_to_end.py) and a sound.
 UNREAD_MEDIA = {
-    "notes.txt": ("text/plain", b"Some notes, not a picture.\n"),
-    "report.pdf": ("application/pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"),
+    "contact.txt": ("text/plain", demo_data.TEXTS["contact.txt"][0].encode()),
+    "sound.wav": ("audio/x-wav", b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(28)),
 }
 # The moving-face video twice: once as `.mp4`, once served as `<id>.bin` (its URL names no kind, so
 # it is downloaded, its content shows a video, and it is read again as one).
@@ -256,13 +260,23 @@ VIDEOS = {
     "clip.mp4": ("video/mp4", moving_face_mp4()),
     "clip-without-extension": ("application/octet-stream", moving_face_mp4()),
 }
-OTHER_MEDIA = {**VIDEOS, **UNREAD_MEDIA}
+# A two-page PDF with a face on each page, and a DICOM slice (12 bits, windowed) of a face.
+DOCUMENTS = {
+    "report.pdf": ("application/pdf", documents.two_page_pdf()),
+    "scan.dcm": ("application/dicom", documents.dicom_slice()),
+}
+OTHER_MEDIA = {**VIDEOS, **DOCUMENTS, **UNREAD_MEDIA}
+SIZES = {"clip.mp4": FACE_VIDEO_SIZE, "clip-without-extension": FACE_VIDEO_SIZE, "scan.dcm": (320, 256)}
+# At 15 frames a job message, the 40-frame video is read in three parts: frames 0 and 10, 20, 30.
+ADAPTER_ENV = {"ANGO_BATCH_VIDEO_FRAMES_PER_JOB": "15"}
+MIXED_ASSETS = 3 + len(OTHER_MEDIA) + 1  # the pictures, the other media, the multi-image asset
 
 
 def seed_mixed_project(emulator: EmulatorControl, project_id: str, **project: Any) -> list[dict[str, Any]]:
-    """Three demo images (one face), a video of a moving face, a text, a PDF and the video again under
-    a URL that does not say so, in a project whose `type` is left out, as in the docs' "Get Project"
-    sample."""
+    """Three demo images (one face), a video of a moving face (twice: once under a URL that does not
+    say it is one), a two-page PDF and a DICOM slice of faces, a multi-image asset of two pages (the
+    face picture twice), a text and a sound, in a project whose `type` is left out, as in the docs'
+    "Get Project" sample."""
     demo = next(p for p in demo_data.demo_seed()["projects"] if p["_id"] == demo_data.PROJECT_ID)
     face = next(a for a in demo["assets"] if a["externalId"] in demo_data.FACE_EXTERNAL_IDS)
     others = [a for a in demo["assets"] if a["externalId"] not in demo_data.FACE_EXTERNAL_IDS][:2]
@@ -274,11 +288,28 @@ def seed_mixed_project(emulator: EmulatorControl, project_id: str, **project: An
             "externalId": name,
             "contentType": kind,
             "contentBase64": base64.b64encode(body).decode(),
-            **({"width": FACE_VIDEO_SIZE[0], "height": FACE_VIDEO_SIZE[1]} if name in VIDEOS else {}),
+            **({"width": SIZES[name][0], "height": SIZES[name][1]} if name in SIZES else {}),
         }
         for n, (name, (kind, body)) in enumerate(OTHER_MEDIA.items(), start=0xE100)
     ]
-    spec = {**demo, "_id": project_id, "type": None, "assets": images + media, **project}
+    pages = {
+        **images[0],
+        "_id": f"{0xE1FF:024x}",
+        "externalId": "pages",
+        "pagesBase64": [images[0]["contentBase64"]] * 2,
+    }
+    media.append(pages)
+    # The demo's tools and classifications, and the texts project's entity tools (for the text model).
+    schema = demo["categorySchema"]
+    schema = {**schema, "tools": [*schema["tools"], *demo_data.TEXTS_SCHEMA["tools"]]}
+    spec = {
+        **demo,
+        "_id": project_id,
+        "type": None,
+        "categorySchema": schema,
+        "assets": images + media,
+        **project,
+    }
     emulator.seed(
         {
             "users": [
@@ -307,7 +338,7 @@ def run_on(emulator: EmulatorControl, adapter: AdapterProcesses, project_id: str
         plugin_id=demo_data.PLUGIN_ID,
         project_id=project_id,
         user_api_key=demo_data.API_KEY,
-        category_schema=FACE_MAPPING,
+        category_schema=FACE_AND_AREA_MAPPING,
         config_json="{}",
     )
     state = finish(emulator, session, adapter)
@@ -319,22 +350,34 @@ def file_downloads(emulator: EmulatorControl) -> int:
     return sum(sum(by_status.values()) for rule, by_status in emulator.stats().items() if "/files/" in rule)
 
 
-def test_a_mixed_project_labels_its_images_and_counts_the_rest_by_kind_without_downloading_them(
+def test_a_mixed_project_labels_each_asset_as_its_kind_allows_and_downloads_nothing_it_does_not_read(
     emulator, adapter
 ):
-    images = seed_mixed_project(emulator, MIXED_PROJECT_ID)
-    emulator.reset_stats()
+    seed_mixed_project(emulator, MIXED_PROJECT_ID)
     message = run_on(emulator, adapter, MIXED_PROJECT_ID)
     assert_mixed_run(message)
-    # The text and the PDF were never fetched; the video whose URL said nothing was, twice (its
-    # content read, then the video itself).
-    assert file_downloads(emulator) == len(images) + 3
     stored = {a["externalId"]: a for a in emulator.labels(MIXED_PROJECT_ID)["assets"]}
-    assert all(stored[name]["importCount"] == 0 for name in UNREAD_MEDIA)
-    for name in VIDEOS:  # the moving face: one object, on each sampled frame (the default stride 10)
-        tools = stored[name]["answer"]["tools"]
+    for name in UNREAD_MEDIA:  # counted by kind from their URLs, never fetched
+        assert stored[name]["importCount"] == 0 and stored[name]["downloads"] == 0, name
+    for name in VIDEOS:  # the moving face: one object on each sampled frame (the default stride 10),
+        tools = stored[name]["answer"]["tools"]  # read in three job messages, one id across them
         assert [tool["page"] for tool in tools] == [0, 10, 20, 30], name
         assert len({tool["objectId"] for tool in tools}) == 1, name
+        assert stored[name]["importCount"] == 1, name
+    # The video is downloaded once a part; behind a URL that names no kind, once more first, to
+    # read its content (the job's later messages know it is a video).
+    assert stored["clip.mp4"]["downloads"] == 3 and stored["clip-without-extension"]["downloads"] == 4
+    areas = [tool["pdf"] for tool in stored["report.pdf"]["answer"]["tools"]]
+    assert [area["pageNumber"] for area in areas] == [1, 2]  # a face on each page, as a PDF area
+    assert all(
+        tool["schemaId"] == demo_data.FACE_AREA_SCHEMA_ID for tool in stored["report.pdf"]["answer"]["tools"]
+    )
+    (face_on_slice,) = stored["scan.dcm"]["answer"]["tools"]  # the slice: a picture, no page
+    assert "page" not in face_on_slice and face_on_slice["bounding-box"]["x"] >= 32  # inside the frame's face
+    pages = stored["pages"]["answer"]["tools"]
+    assert [tool["page"] for tool in pages] == [0, 1] and len({tool["objectId"] for tool in pages}) == 1
+    assert stored["pages"]["downloads"] == 2  # each page once
+    assert all(stored[name]["downloads"] == 1 for name in DOCUMENTS)
 
 
 @pytest.mark.parametrize(
@@ -365,13 +408,13 @@ def labeled_in(message: str) -> int:
 
 
 def assert_mixed_run(message: str) -> None:
-    """Every image and video ran (pre-labeled, or nothing found on it), the text and the PDF were
-    skipped by kind."""
-    assert message.startswith("Pre-labeled ") and " of 7 assets" in message, message
+    """Every picture, video, PDF, DICOM file and multi-image asset ran (pre-labeled, or nothing
+    found on it); the text and the sound were skipped by kind."""
+    assert message.startswith("Pre-labeled ") and f" of {MIXED_ASSETS} assets" in message, message
     empty = int(message.split(" assets had nothing to label")[0].rsplit(" ", 1)[1])
-    # One image and both videos show a face.
-    assert labeled_in(message) >= 3 and labeled_in(message) + empty == 5, message
-    assert "2 assets skipped (1 document, 1 text)" in message and "0 assets failed" in message
+    # One picture, both videos, the PDF, the DICOM slice and the multi-image asset show a face.
+    assert labeled_in(message) >= 6 and labeled_in(message) + empty == MIXED_ASSETS - 2, message
+    assert "2 assets skipped (1 audio, 1 text)" in message and "0 assets failed" in message
 
 
 def test_a_box_model_mapped_to_a_polygon_tool_imports_polygons_hub_takes(emulator, adapter):

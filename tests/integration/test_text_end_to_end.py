@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 
 from infra import demo_data
-from tests.integration.test_end_to_end import file_downloads, finish
+from tests.integration.test_end_to_end import (
+    MIXED_ASSETS,
+    MIXED_PROJECT_ID,
+    file_downloads,
+    finish,
+    seed_mixed_project,
+)
 
 pytestmark = pytest.mark.integration
 ADAPTER_ENV = {"ANGO_BATCH_MODEL": "entities"}
@@ -36,3 +42,27 @@ def test_texts_get_their_entities_as_spans_and_the_other_media_are_counted_not_d
         ]
         assert sorted(found) == sorted(entities), name
     assert stored["a-picture.png"]["tools"] == [] and stored["a-document.pdf"]["tools"] == []
+
+
+def test_in_the_mixed_project_the_text_model_labels_the_text_and_reads_nothing_else(emulator, adapter):
+    """The mixed project of tests/integration/test_end_to_end.py, run with the text model: its text
+    gets its entities; pictures, videos, the PDF, the DICOM slice, the multi-image asset and the
+    sound are counted by kind, and only the one whose URL names no kind is downloaded to tell.
+    (Last in this module: the mixed seed leaves the demo user without the texts project.)"""
+    seed_mixed_project(emulator, MIXED_PROJECT_ID)
+    session = emulator.start_run(
+        plugin_id=demo_data.PLUGIN_ID,
+        project_id=MIXED_PROJECT_ID,
+        user_api_key=demo_data.API_KEY,
+        category_schema=[{"schemaId": s, "modelClass": c} for c, s in demo_data.ENTITY_SCHEMA_IDS.items()],
+        config_json="{}",
+    )
+    message = finish(emulator, session, adapter)["responses"][0]["response"]
+    body, entities = demo_data.TEXTS["contact.txt"]
+    assert message.startswith(f"Pre-labeled 1 of {MIXED_ASSETS} assets with {len(entities)} objects"), message
+    assert "9 assets skipped (4 image, 2 video, 1 audio, 1 document, 1 medical)" in message, message
+    stored = {a["externalId"]: a for a in emulator.labels(MIXED_PROJECT_ID)["assets"]}
+    found = [body[t["ner"]["start"] : t["ner"]["end"]] for t in stored["contact.txt"]["answer"]["tools"]]
+    assert sorted(found) == sorted(text for _, text in entities)
+    downloaded = {name for name, asset in stored.items() if asset["downloads"]}
+    assert downloaded == {"contact.txt", "clip-without-extension"}
