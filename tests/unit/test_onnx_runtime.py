@@ -39,6 +39,7 @@ pytestmark = pytest.mark.unit
 DEFAULTS = PredictContext(OnnxConfig())
 RED, BLUE = (0, 0, 255), (255, 0, 0)  # BGR, as the runner gives images
 DETECTION_CLASSES = ["car", "bus", "sign"]
+EXAMPLES = Path(__file__).parents[2] / "examples" / "onnx"
 Build = Callable[..., OnnxModel]
 
 
@@ -390,21 +391,17 @@ def _text_line(text: str) -> Image:
     return image
 
 
-def test_rapidocrs_angle_classifier_runs_from_a_spec_file_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_rapidocrs_angle_classifier_runs_from_the_example_spec_file_alone(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """README's example: examples/onnx/text-angle.json describes the text-orientation network that
+    ships inside rapidocr's wheel as rapidocr feeds it (BGR, 192 x 48, (x / 255 - 0.5) / 0.5, its
+    softmax inside); the file itself is named by ANGO_BATCH_ONNX_MODEL."""
     import rapidocr_onnxruntime
 
     net = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_ppocr_mobile_v2.0_cls_infer.onnx"
-    spec = {  # as rapidocr's TextClassifier feeds it: BGR, 192 x 48, (x / 255 - 0.5) / 0.5, softmax inside
-        "model": str(net),
-        "input": {"size": [192, 48], "channels": "BGR", "mean": 0.5, "std": 0.5},
-        "output": {"kind": "classification", "softmax": False},
-        "classes": ["0", "180"],
-    }
-    (tmp_path / "cls.json").write_text(json.dumps(spec))
-    monkeypatch.setenv(onnx_runtime.SPEC_ENV, str(tmp_path / "cls.json"))
-    monkeypatch.delenv(onnx_runtime.MODEL_ENV, raising=False)
+    monkeypatch.setenv(onnx_runtime.SPEC_ENV, str(EXAMPLES / "text-angle.json"))
+    monkeypatch.setenv(onnx_runtime.MODEL_ENV, str(net))
     model = onnx_runtime.create()
     upright = [_text_line(text) for text in ("Upright text", "ango batch")]
     found = model.predict([*upright, *(image[::-1, ::-1] for image in upright)], DEFAULTS)
@@ -480,7 +477,7 @@ def test_each_image_pixel_takes_the_label_under_its_centre() -> None:
 def test_the_example_spec_describes_an_ultralytics_yolov8_coco_detector() -> None:
     from handler.runtimes.onnx.spec_file import DetectionOutput, read_spec_file
 
-    spec = read_spec_file(Path(__file__).parents[2] / "examples" / "onnx" / "yolo-spec.json")
+    spec = read_spec_file(EXAMPLES / "yolo-spec.json")
     assert isinstance(spec.output, DetectionOutput) and spec.output.layout == "yolov8"
     assert spec.input.size == (640, 640) and spec.letterbox and spec.input.channels == "RGB"
     assert len(spec.classes) == 80 and spec.classes[:3] == ["person", "bicycle", "car"]
