@@ -38,8 +38,14 @@ def run_checks(settings: Settings, clients: AwsClients, heartbeat: bool = False)
     ]
     for name, probe in _aws_probes(settings, clients).items():
         checks.append(_check(name, probe))
-    checks.append(_check(f"model {settings.model_name!r}", lambda: _model(settings)))
+    checks.append(model_check(settings))
     return checks
+
+
+def model_check(settings: Settings) -> Check:
+    """Does the model load and predict? For `onnx`, that is the file loading and fitting its spec;
+    for `endpoint`, the endpoint answering a request for a blank image."""
+    return _check(f"model {settings.model_name!r}", lambda: _model(settings))
 
 
 def _check(name: str, probe: Callable[[], str]) -> Check:
