@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     # Handler tuning.
     download_concurrency: int = Field(8, ge=1, le=64, validation_alias="ANGO_BATCH_DOWNLOAD_CONCURRENCY")
     max_asset_bytes: int = Field(50 * 1024 * 1024, ge=1, validation_alias="ANGO_BATCH_MAX_ASSET_BYTES")
+    # The onnx and endpoint models' files (handler/runtimes/): their runtimes read these themselves,
+    # when created; named here so that a deploy's environment holds only settings this names.
+    onnx_spec: str = Field("", validation_alias="ANGO_BATCH_ONNX_SPEC")
+    onnx_model: str = Field("", validation_alias="ANGO_BATCH_ONNX_MODEL")
+    endpoint_spec: str = Field("", validation_alias="ANGO_BATCH_ENDPOINT_SPEC")
+    endpoint_secret: str = Field("", validation_alias="ANGO_BATCH_ENDPOINT_SECRET")
     # A video is written to a temporary file as it downloads (Lambda: /tmp, its ephemeral storage),
     # never held in memory: this caps that file.
     max_video_bytes: int = Field(2 * 1024**3, ge=1, validation_alias="ANGO_BATCH_MAX_VIDEO_BYTES")

@@ -94,8 +94,8 @@ def parameter_values(template: Mapping[str, Any], overrides: Mapping[str, str]) 
 
 
 class Evaluator:
-    """Values of condition and rule expressions (Equals, Not, And, Or, Join, Ref, Condition) for
-    one set of parameter values."""
+    """Values of condition and rule expressions (Equals, Not, And, Or, Join, Select, Split, Ref,
+    Condition) for one set of parameter values."""
 
     def __init__(self, template: Mapping[str, Any], overrides: Mapping[str, str]) -> None:
         self.parameters = parameter_values(template, overrides)
@@ -106,25 +106,25 @@ class Evaluator:
         if not isinstance(expression, dict):
             return expression
         ((function, argument),) = expression.items()
-        if function == "Ref":
-            found = self.parameters[argument]
-            is_list = self.kinds[argument] == "CommaDelimitedList"
-            return str(found or "").split(",") if is_list else found
-        if function == "Condition":
-            return self(self.conditions[argument])
-        if function == "Fn::Equals":
-            left, right = (str(self(a)) for a in argument)
-            return left == right
-        if function == "Fn::Not":
-            return not self(argument[0])
-        if function == "Fn::And":
-            return all(self(a) for a in argument)
-        if function == "Fn::Or":
-            return any(self(a) for a in argument)
-        if function == "Fn::Join":
-            separator, items = argument
-            return separator.join(str(i) for i in self(items))
-        raise ValueError(f"cannot evaluate {function}")
+        evaluate = {
+            "Ref": self._ref,
+            "Condition": lambda name: self(self.conditions[name]),
+            "Fn::Equals": lambda pair: str(self(pair[0])) == str(self(pair[1])),
+            "Fn::Not": lambda one: not self(one[0]),
+            "Fn::And": lambda all_of: all(self(a) for a in all_of),
+            "Fn::Or": lambda any_of: any(self(a) for a in any_of),
+            "Fn::Join": lambda joined: joined[0].join(str(i) for i in self(joined[1])),
+            "Fn::Split": lambda split: str(self(split[1])).split(split[0]),
+            "Fn::Select": lambda chosen: self(chosen[1])[int(chosen[0])],
+        }.get(function)
+        if evaluate is None:
+            raise ValueError(f"cannot evaluate {function}")
+        return evaluate(argument)
+
+    def _ref(self, name: str) -> Any:
+        found = self.parameters[name]
+        is_list = self.kinds[name] == "CommaDelimitedList"
+        return str(found or "").split(",") if is_list else found
 
     def condition_values(self) -> dict[str, bool]:
         return {name: bool(self(c)) for name, c in self.conditions.items()}

@@ -151,6 +151,8 @@ def test_roles_touch_only_the_ledger_prefix(template: dict[str, Any]) -> None:
     for policy in ("HandlerPolicy", "ListenerPolicy"):
         document = template["Resources"][policy]["Properties"]["PolicyDocument"]
         for statement in as_list(document["Statement"]):
+            if statement.get("Sid") == "ReadModelFile":  # the one ONNX object named, when named:
+                continue  # tests/infra/test_template_models.py
             actions = as_list(statement["Action"])
             if any(a in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject") for a in actions):
                 assert statement["Resource"] == {"Fn::Sub": "${LedgerBucket.Arn}/runs/*"}, policy
