@@ -108,6 +108,10 @@ class Ledger(SteeringRecords):
                 results.append(result)
         return results
 
+    def count_job_results(self, run_id: str) -> int:
+        """How many of the run's jobs have a result: keys listed, none read."""
+        return sum(1 for _ in self._store.keys(f"{PREFIX}{run_id}/jobs/"))
+
     def load_imports(self, run_id: str, job_id: str) -> tuple[ImportRecord, str | None]:
         """The job's import journal and its version (ETag); an empty one, version None, if new."""
         found = self._store.get_bytes(f"{PREFIX}{run_id}/imports/{job_id}.json")

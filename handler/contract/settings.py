@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     # A plan job lists for at most this long, then hands the rest of the listing to a fresh message
     # (Lambda's 15-minute limit; a huge project at 100 requests a minute lists for longer).
     plan_slice_seconds: float = Field(240.0, gt=0, le=3600, validation_alias="ANGO_BATCH_PLAN_SLICE_SECONDS")
+    # Fair turns between runs: a run has at most this many jobs queued and not finished; its plan
+    # job lists on as they finish. A run clicked later then waits behind at most this many of an
+    # earlier run's jobs, not all of them. Best near the jobs the fleet runs at once (fewer leaves
+    # workers idle on a lone run; more makes a later run wait longer). 0: no limit.
+    jobs_ahead_per_run: int = Field(16, ge=0, validation_alias="ANGO_BATCH_JOBS_AHEAD_PER_RUN")
+    # How soon a plan job waiting for room looks again (SQS delivers it again after this delay).
+    plan_wait_seconds: int = Field(1, ge=0, le=900, validation_alias="ANGO_BATCH_PLAN_WAIT_SECONDS")
 
     model_name: str = Field("haar", validation_alias="ANGO_BATCH_MODEL")
 

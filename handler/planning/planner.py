@@ -42,7 +42,8 @@ def plan_run(job: PlanJob, run: RunRecord, deps: Deps) -> RunPlan | None:
     if plan is None:
         try:
             with deps.hub_client(run) as client:
-                plan = _Planner(run, deps, client).resume()
+                planner = _Planner(run, deps, client)
+                plan = planner.resume()
         except AngoError as exc:
             logger.warning("run %s: cannot list assets: %s", run.run_id, exc)
             reason = (
@@ -57,8 +58,9 @@ def plan_run(job: PlanJob, run: RunRecord, deps: Deps) -> RunPlan | None:
             reason = f"Could not read Ango Hub's listing of the project: {exc}"
             deps.status.send(RunFailed(run_id=run.run_id, reason=reason[:500]))
             return None
-        if plan is None:  # the time slice ran out: a fresh message goes on from the cursor
-            deps.jobs.send(PlanJob(run_id=run.run_id))
+        if plan is None:  # the time slice ran out, or the run waits for room: a fresh message goes
+            wait = deps.settings.plan_wait_seconds if planner.waiting else 0
+            deps.jobs.send(PlanJob(run_id=run.run_id), delay_seconds=wait)  # on from the cursor
             return None
     deps.status.send(plan.event(run.run_id))
     return plan if finished_now else None
@@ -70,6 +72,7 @@ class _Planner:
         self._config = run.config
         self._cursor = deps.ledger.load_plan_cursor(run.run_id) or PlanCursor()
         self._deadline = time.monotonic() + deps.settings.plan_slice_seconds
+        self.waiting = False  # stopped because the run has as many jobs ahead as it may
 
     @property
     def _selections(self) -> list[str | None]:
@@ -85,13 +88,30 @@ class _Planner:
             return AssetListing(client, project_id, self._selections[self._cursor.selection])
         return TaskListing(client, project_id, self._run.batches)
 
+    def _jobs_ahead_at_most(self) -> bool:
+        """Whether the run has as many jobs queued and not finished as it may (fair turns: see
+        Settings.jobs_ahead_per_run); the job results are listed only when it might."""
+        ahead, queued = self._deps.settings.jobs_ahead_per_run, self._cursor.next_job
+        if ahead == 0 or queued < ahead:
+            return False
+        return queued - self._deps.ledger.count_job_results(self._run.run_id) >= ahead
+
     def resume(self) -> RunPlan | None:
-        """The finished plan, or None when the time slice ran out first. A cancelled run stops
+        """The finished plan, or None when the time slice ran out first or the run has as many
+        jobs ahead as it may (it lists on when some have finished). A cancelled run stops
         listing: what was listed is queued (and dropped by the handlers) and the plan is final."""
         while self._cursor.selection < len(self._selections):
             if self._deps.ledger.is_cancelled(self._run.run_id):
                 logger.info("run %s: cancelled while listing", self._run.run_id)
                 return self._finish(cancelled=True)
+            if self._jobs_ahead_at_most():
+                self.waiting = True
+                logger.info(
+                    "run %s: %d jobs queued; listing on as they finish",
+                    self._run.run_id,
+                    self._cursor.next_job,
+                )
+                return None
             if time.monotonic() > self._deadline:
                 logger.info(
                     "run %s: listed %d assets; going on in a new message",

@@ -106,6 +106,10 @@ class MemoryLedger:
         self.plan: RunPlan | None = None
         self.cursor: PlanCursor | None = None
         self.cancelled = False
+        self.finished = 0  # jobs of the run with a result
+
+    def count_job_results(self, run_id: str) -> int:
+        return self.finished
 
     def is_cancelled(self, run_id: str) -> bool:
         return self.cancelled
@@ -129,9 +133,11 @@ class MemoryLedger:
 class MemoryQueue:
     def __init__(self) -> None:
         self.messages: list[Any] = []
+        self.delays: list[int] = []
 
     def send(self, message: Any, delay_seconds: int = 0) -> None:
         self.messages.append(message)
+        self.delays.append(delay_seconds)
 
     def send_many(self, messages: Any) -> int:
         self.messages.extend(messages)
@@ -155,9 +161,13 @@ def run_record(batches=(), **config: Any) -> RunRecord:
 
 
 @contextmanager
-def planning(hub: FakeHub, slice_seconds: float = 60.0, model: str = "haar") -> Iterator[Deps]:
+def planning(
+    hub: FakeHub, slice_seconds: float = 60.0, model: str = "haar", jobs_ahead: int = 16
+) -> Iterator[Deps]:
     deps = Deps(
-        settings=Settings(ANGO_BATCH_PLAN_SLICE_SECONDS=slice_seconds),
+        settings=Settings(
+            ANGO_BATCH_PLAN_SLICE_SECONDS=slice_seconds, ANGO_BATCH_JOBS_AHEAD_PER_RUN=jobs_ahead
+        ),
         ledger=MemoryLedger(),  # type: ignore[arg-type]
         jobs=MemoryQueue(),  # type: ignore[arg-type]
         status=MemoryQueue(),  # type: ignore[arg-type]
@@ -263,6 +273,34 @@ def test_a_plan_job_out_of_time_hands_on_to_a_fresh_message():
         plan_run(PlanJob(run_id="run1"), run_record(), deps)
         assert deps.jobs.messages == [PlanJob(run_id="run1")]  # type: ignore[attr-defined]
         assert deps.status.messages == []  # type: ignore[attr-defined]
+
+
+def test_a_run_keeps_at_most_its_jobs_ahead_queued_and_lists_on_as_they_finish():
+    """Fair turns: with 2 jobs ahead allowed, the plan job stops listing once 2 jobs wait, comes
+    back a second later, and lists on only as far as finished jobs make room."""
+    hub = FakeHub([asset(n) for n in range(500)])
+    run = run_record(job_size=50)
+    with planning(hub, jobs_ahead=2) as deps:
+        plan_run(PlanJob(run_id="run1"), run, deps)
+        assert [type(m).__name__ for m in deps.jobs.messages] == ["InferJob", "InferJob", "PlanJob"]
+        assert deps.jobs.delays[-1] == 1 and deps.status.messages == []  # type: ignore[attr-defined]
+        plan_run(PlanJob(run_id="run1"), run, deps)  # nothing finished: no listing, back later
+        assert hub.pages_read == [(None, 1)] and len(deps.jobs.messages) == 4  # type: ignore[attr-defined]
+        deps.ledger.finished = 1  # type: ignore[attr-defined]
+        plan_run(PlanJob(run_id="run1"), run, deps)  # room for one: one page, two jobs
+        assert hub.pages_read == [(None, 1), (None, 2)]
+        deps.ledger.finished = 10  # type: ignore[attr-defined]
+        plan_run(PlanJob(run_id="run1"), run, deps)
+        jobs, event = planned(deps)
+    assert asset_ids(jobs) == [f"a{n}" for n in range(500)] and event.total_assets == 500
+
+
+def test_no_limit_lists_a_run_whole_at_once():
+    hub = FakeHub([asset(n) for n in range(500)])
+    with planning(hub, jobs_ahead=0) as deps:
+        plan_run(PlanJob(run_id="run1"), run_record(job_size=50), deps)
+        jobs, event = planned(deps)
+    assert len(jobs) == 10 and event.total_jobs == 10
 
 
 def refs(n, url_length=40):
