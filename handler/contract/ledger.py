@@ -24,7 +24,9 @@ Progress and the final summary can be recomputed from these at any time.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from handler.contract.aws import AwsClients
 from handler.contract.ledger_steering import PREFIX, SteeringRecords
@@ -41,7 +43,8 @@ from handler.contract.records import (
 from handler.contract.s3_store import S3Store, VersionConflict
 from handler.contract.settings import Settings
 
-ACTIVE_PREFIX = f"{PREFIX}_active/"  # 4 parts deep: never taken for a run's own records
+ACTIVE_PREFIX = f"{PREFIX}_active/"
+R = TypeVar("R", bound=BaseModel)  # 4 parts deep: never taken for a run's own records
 
 
 class ImportConflict(Exception):
@@ -133,36 +136,33 @@ class Ledger(SteeringRecords):
         self, run_id: str, job_id: str, asset_id: str
     ) -> tuple[VideoProgress | None, str | None]:
         """How far the job's video got in its earlier messages, and the record's version (ETag)."""
-        found = self._store.get_bytes(f"{PREFIX}{run_id}/videos/{job_id}/{asset_id}.json")
-        return (None, None) if found is None else (VideoProgress.model_validate_json(found[0]), found[1])
+        return self._versioned(f"{PREFIX}{run_id}/videos/{job_id}/{asset_id}.json", VideoProgress)
 
     def save_video_progress(
         self, run_id: str, job_id: str, asset_id: str, progress: VideoProgress, version: str | None
     ) -> None:
-        """Written only over the version read (or only if new): an attempt that raced another copy
-        of the same message loses (ImportConflict), and the winner's progress stands."""
-        key = f"{PREFIX}{run_id}/videos/{job_id}/{asset_id}.json"
-        try:
-            self._store.put_bytes(
-                key, progress.model_dump_json().encode(), only_if_new=version is None, over_version=version
-            )
-        except VersionConflict:
-            raise ImportConflict(f"job {run_id}/{job_id}: video {asset_id} went on under us") from None
+        self._put_over(f"{PREFIX}{run_id}/videos/{job_id}/{asset_id}.json", progress, version)
 
     def load_job_part(self, run_id: str, job_id: str) -> tuple[JobPart | None, str | None]:
         """What the job's earlier messages did, and the record's version (ETag); None if nothing."""
-        found = self._store.get_bytes(f"{PREFIX}{run_id}/parts/{job_id}.json")
-        return (None, None) if found is None else (JobPart.model_validate_json(found[0]), found[1])
+        return self._versioned(f"{PREFIX}{run_id}/parts/{job_id}.json", JobPart)
 
     def save_job_part(self, run_id: str, job_id: str, part: JobPart, version: str | None) -> None:
-        """Written over the version read only (or only if new), as the video's progress is."""
-        key = f"{PREFIX}{run_id}/parts/{job_id}.json"
+        self._put_over(f"{PREFIX}{run_id}/parts/{job_id}.json", part, version)
+
+    def _versioned(self, key: str, model: type[R]) -> tuple[R | None, str | None]:
+        found = self._store.get_bytes(key)
+        return (None, None) if found is None else (model.model_validate_json(found[0]), found[1])
+
+    def _put_over(self, key: str, record: BaseModel, version: str | None) -> None:
+        """Written only over the version read (or only if new): an attempt that raced another copy
+        of the same job message loses (ImportConflict, the job is retried), and the winner's stands."""
         try:
             self._store.put_bytes(
-                key, part.model_dump_json().encode(), only_if_new=version is None, over_version=version
+                key, record.model_dump_json().encode(), only_if_new=version is None, over_version=version
             )
         except VersionConflict:
-            raise ImportConflict(f"job {run_id}/{job_id}: its part was written under us") from None
+            raise ImportConflict(f"{key}: written by another attempt of its job") from None
 
     def park_dead_job(self, run_id: str, job_id: str, body: str) -> None:
         self._store.put_bytes(f"{PREFIX}{run_id}/dead/{job_id}.json", body.encode())

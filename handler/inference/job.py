@@ -26,6 +26,7 @@ from handler.deps import Deps
 from handler.import_journal import ImportJournal
 from handler.importer import Importer
 from handler.inference.paged_assets import (
+    JobWork,
     PagedKind,
     VideoContinues,
     infer_paged,
@@ -160,12 +161,13 @@ def _infer(
                 tally.predicted(labels)
                 if labels.item is not None:
                     ready.append((asset, labels))
+    work = JobWork(job_id, run, deps, reader, tally, context, run_cancelled)
     for n, (asset, kind) in enumerate(paged):
         if run_cancelled():
             tally.cancel([asset for asset, _ in paged[n:]])
             break
         try:
-            paged_labels = infer_paged(asset, kind, job_id, run, deps, reader, tally, context, run_cancelled)
+            paged_labels = infer_paged(asset, kind, work)
         except VideoContinues:
             return ready, paged[n:]
         if paged_labels is not None and paged_labels.item is not None:

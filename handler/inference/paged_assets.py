@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -64,22 +65,26 @@ def paged_kind_of_url(asset: AssetRef, reads: frozenset[MediaKind]) -> PagedKind
     return paged_kind(asset, kind) if kind in reads else None
 
 
-def infer_paged(
-    asset: AssetRef,
-    kind: PagedKind,
-    job_id: str,
-    run: RunRecord,
-    deps: Deps,
-    reader: AssetReader,
-    tally: JobTally,
-    context: PredictContext[Any],
-    run_cancelled: Callable[[], bool],
-) -> AssetLabels | None:
+@dataclass(frozen=True)
+class JobWork:
+    """What one message of a job reads and predicts its assets with."""
+
+    job_id: str
+    run: RunRecord
+    deps: Deps
+    reader: AssetReader
+    tally: JobTally
+    context: PredictContext[Any]
+    run_cancelled: Callable[[], bool]
+
+
+def infer_paged(asset: AssetRef, kind: PagedKind, work: JobWork) -> AssetLabels | None:
     """The asset's labels (counted in the tally), or None when it failed or the run was cancelled
     before its last page (counted as failed, or as not processed). Raises VideoContinues when a long
     video goes on in the job's next message."""
+    tally = work.tally
     try:
-        labels = _labels(asset, kind, job_id, run, deps, reader, tally, context, run_cancelled)
+        labels = _labels(asset, kind, work)
     except _Cancelled:
         tally.cancel([asset])
         return None
@@ -104,17 +109,8 @@ _NAMES: dict[PagedKind, str] = {
 }
 
 
-def _labels(
-    asset: AssetRef,
-    kind: PagedKind,
-    job_id: str,
-    run: RunRecord,
-    deps: Deps,
-    reader: AssetReader,
-    tally: JobTally,
-    context: PredictContext[Any],
-    run_cancelled: Callable[[], bool],
-) -> AssetLabels:
+def _labels(asset: AssetRef, kind: PagedKind, work: JobWork) -> AssetLabels:
+    run, deps, job_id = work.run, work.deps, work.job_id
     config = run.config
     builder = (PdfLabels if kind == "document" else PagedLabels)(run.run_id, asset, run.targets, config)
     window, progress, version = FrameWindow(), None, None
@@ -126,14 +122,14 @@ def _labels(
             window.start = progress.next_frame
         window.stop = window.start + deps.settings.video_frames_per_job
     read_any = False
-    with _pages(asset, kind, run, deps, reader, tally, window) as pages:
+    with _pages(asset, kind, work, window) as pages:
         for batch in chunked(pages, config.batch_size):
-            if run_cancelled():  # looked at before each batch, as for images: a long video stops
+            if work.run_cancelled():  # looked at before each batch, as for images: a long video stops
                 raise _Cancelled
             read_any = True
             first, last = _page_name(kind, batch[0][0]), _page_name(kind, batch[-1][0])
             try:
-                predictions = predict_checked([image for _, image in batch], context, deps, tally)
+                predictions = predict_checked([image for _, image in batch], work.context, deps, work.tally)
             except BadModelOutputError as exc:
                 raise AssetError(f"model returned invalid output on {first}..: {exc}") from None
             except Exception:
@@ -164,37 +160,29 @@ def _page_name(kind: PagedKind, page: int | None) -> str:
 
 
 @contextmanager
-def _pages(
-    asset: AssetRef,
-    kind: PagedKind,
-    run: RunRecord,
-    deps: Deps,
-    reader: AssetReader,
-    tally: JobTally,
-    window: FrameWindow,
-) -> Iterator[Pages]:
+def _pages(asset: AssetRef, kind: PagedKind, work: JobWork, window: FrameWindow) -> Iterator[Pages]:
     """The asset's pictures, one at a time, its file (if any) kept while they are read."""
     if kind == "dataset":
-        yield _dataset_pages(asset, reader, tally)
+        yield _dataset_pages(asset, work.reader, work.tally)
         return
-    settings = deps.settings
+    settings = work.deps.settings
     cap = settings.max_video_bytes if kind == "video" else settings.max_document_bytes
     suffix = PurePosixPath(urlsplit(asset.data_url).path).suffix or f".{kind}"
     with temporary_file(suffix) as file:
-        with tally.timed("download"):
-            reader.read_to(asset, file, cap)
+        with work.tally.timed("download"):
+            work.reader.read_to(asset, file, cap)
             file.flush()
-        yield _file_pages(file.name, kind, run, deps, window)
+        yield _file_pages(file.name, kind, work.run, settings.max_image_pixels, window)
 
 
-def _file_pages(path: str, kind: PagedKind, run: RunRecord, deps: Deps, window: FrameWindow) -> Pages:
+def _file_pages(path: str, kind: PagedKind, run: RunRecord, max_pixels: int, window: FrameWindow) -> Pages:
     config = run.config
     if kind == "video":
         yield from sampled_frames(path, config.frame_stride, config.frames_per_second, window)
     elif kind == "document":
         from handler.media.pdf import pdf_pages
 
-        yield from pdf_pages(path, config.pdf_dpi / 72, max_pixels=deps.settings.max_image_pixels)
+        yield from pdf_pages(path, config.pdf_dpi / 72, max_pixels=max_pixels)
     else:
         from handler.media.dicom import dicom_frame_count, dicom_frames
 

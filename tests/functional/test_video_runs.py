@@ -7,7 +7,7 @@ import pytest
 
 from handler.contract.messages import AssetRef, InferJob
 from handler.contract.model import PredictContext
-from handler.inference.paged_assets import infer_paged
+from handler.inference.paged_assets import JobWork, infer_paged
 from handler.inference.tally import JobTally
 from handler.outputs.prelabels import AssetLabels
 from handler.private_assets import AssetReader
@@ -34,8 +34,8 @@ def infer(
     context = PredictContext(config=spec.config.model_validate(run.config.model), run_id=run.run_id)
     reader = AssetReader(world.storage, lambda url: url)  # type: ignore[arg-type]
     checks = iter(cancelled)
-    cancelled = lambda: next(checks, True)  # noqa: E731
-    return infer_paged(asset, "video", "000000", run, world.deps, reader, tally, context, cancelled)
+    work = JobWork("000000", run, world.deps, reader, tally, context, lambda: next(checks, True))
+    return infer_paged(asset, "video", work)
 
 
 def test_every_sampled_frame_is_predicted_and_the_one_object_keeps_its_id() -> None:
