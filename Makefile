@@ -10,6 +10,7 @@ VENV := .venv
 LS_VENV := .venv-localstack
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
+MLSERVER_VENV := .venv-mlserver
 OCR_REQUIREMENTS := handler/models/ocr-requirements.txt
 
 .PHONY: demo demo-ocr test unit lint typecheck localstack-start localstack-stop clean
@@ -21,7 +22,7 @@ demo: $(VENV)/.installed $(LS_VENV)/.installed
 demo-ocr: $(VENV)/.installed $(LS_VENV)/.installed
 	$(VENV)/bin/ango-batch demo --model ocr
 
-test: $(VENV)/.installed $(LS_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
+test: $(VENV)/.installed $(LS_VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed $(MLSERVER_VENV)/.installed
 	$(VENV)/bin/python -m pytest
 
 unit: $(VENV)/.installed
@@ -55,6 +56,13 @@ $(VENV)/.installed: pyproject.toml $(OCR_REQUIREMENTS)
 	$(VENV)/bin/pip install $(PIP_QUIET) --upgrade pip
 	$(VENV)/bin/pip install $(PIP_QUIET) -e '.[dev]'
 	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps -r $(OCR_REQUIREMENTS)
+	touch $@
+
+# MLServer, a real v2 (Open Inference Protocol) server for tests/integration/test_v2_endpoint.py,
+# gets its own environment too: its pins clash with the project's.
+$(MLSERVER_VENV)/.installed: infra/mlserver-requirements.txt
+	$(PYTHON) -m venv $(MLSERVER_VENV)
+	$(MLSERVER_VENV)/bin/pip install $(PIP_QUIET) -r infra/mlserver-requirements.txt
 	touch $@
 
 # LocalStack gets its own environment: its pins clash with the project's.
@@ -126,4 +134,4 @@ images: require-docker $(VENV)/.installed
 	done && echo "pushed ango-batch-{$$(echo $(IMAGES) | tr ' ' ',')}:$(IMAGE_TAG) to $$registry"
 
 clean:
-	rm -rf $(VENV) $(LS_VENV) $(SAM_VENV) $(CHECKOV_VENV) .localstack .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LS_VENV) $(SAM_VENV) $(CHECKOV_VENV) $(MLSERVER_VENV) .localstack .pytest_cache .mypy_cache .ruff_cache

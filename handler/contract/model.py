@@ -73,6 +73,9 @@ BUILTIN_MODELS = {
     # A user's ONNX file and its spec file (handler/runtimes/onnx/): its spec is read from that
     # file, so it is not in BUILTIN_SPECS; the listener reads it through `create.spec`.
     "onnx": "handler.runtimes.onnx",
+    # A model served behind an endpoint: SageMaker, v2 (Open Inference Protocol) or HTTP JSON
+    # (handler/runtimes/endpoint/), its spec likewise read from a spec file.
+    "endpoint": "handler.runtimes.endpoint",
 }
 # Their specs, importable without the models themselves (the listener's view).
 BUILTIN_SPECS = {
@@ -205,7 +208,7 @@ def load_model_factory(name: str) -> ModelFactory[Any]:
     except ImportError as exc:
         raise ModelLoadError(
             f"cannot import model module {module_name!r}: {exc} (a model module must import heavy "
-            "libraries inside its model class, not at module level: see README, Add your model)"
+            "libraries inside its model class, not at module level: see README, Bring your model)"
         ) from exc
     factory = getattr(module, "create", None)
     if factory is None or not isinstance(getattr(factory, "spec", None), ModelSpec):

@@ -1,4 +1,4 @@
-"""A model served elsewhere or kept in S3 (README, Add your model): the handlers may invoke the one
+"""A model served elsewhere or kept in S3 (README, Bring your model): the handlers may invoke the one
 SageMaker endpoint named, read the one secret named and the one ONNX object named, and nothing of
 the kind when none is named. Checked on the template rendered with each set of parameters."""
 

@@ -1,5 +1,5 @@
 """The listener learns a model's classes and config schema from its module without creating the
-model, so the model's libraries need not be in the listener's image (README, Add your model)."""
+model, so the model's libraries need not be in the listener's image (README, Bring your model)."""
 
 from __future__ import annotations
 

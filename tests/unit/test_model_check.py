@@ -1,5 +1,5 @@
 """`ango-batch check` on the model: it loads and predicts on a blank image, which for the `onnx`
-runtime means the file fits its spec (README, Add your model)."""
+runtime means the file fits its spec (README, Bring your model)."""
 
 from __future__ import annotations
 

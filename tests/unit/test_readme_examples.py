@@ -1,4 +1,4 @@
-"""README's "Add your model" examples run as written: every shape and answer example is a valid
+"""README's "Bring your model" examples run as written: every shape and answer example is a valid
 prediction, and the answers example passes the runner's checks against the spec it shows."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def add_your_model_blocks() -> list[str]:
     text = README.read_text()
-    section = text.split("## Add your model", 1)[1].split("\n## ", 1)[0]
+    section = text.split("## Bring your model", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```python\n(.*?)```", section, re.S)
 
 

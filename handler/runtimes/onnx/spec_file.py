@@ -8,13 +8,12 @@ checked strictly (unknown keys refused) so that a typo fails when the worker sta
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from handler.contract.model import ModelLoadError
+from handler.runtimes.spec_files import read_spec
 
 Triple = tuple[float, float, float]
 
@@ -132,35 +131,7 @@ class OnnxSpecFile(_Strict):
 
 def read_spec_file(path: Path) -> OnnxSpecFile:
     """The spec file at `path`, checked; ModelLoadError naming the file and each problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ModelLoadError(f"cannot read the ONNX spec file {path}: {exc.strerror or exc}") from None
-    try:
-        data = _parse(text, path)
-        return OnnxSpecFile.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or '(top)'}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise ModelLoadError(f"ONNX spec file {path}: {problems}") from None
-
-
-def _parse(text: str, path: Path) -> Any:
-    if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            import yaml
-        except ImportError:
-            raise ModelLoadError(f"{path} is YAML: pip install pyyaml, or write it as JSON") from None
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ModelLoadError(f"ONNX spec file {path} is not valid YAML: {exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelLoadError(f"ONNX spec file {path} is not valid JSON: {exc}") from None
+    return read_spec(path, OnnxSpecFile, "ONNX spec file")
 
 
 class OnnxConfig(BaseModel):
