@@ -14,6 +14,7 @@ import requests
 from imerit_ango.models.task_filter import StringFilter, TaskFilter
 
 from handler.contract.chunks import chunked
+from handler.contract.hub_budget import shared_budget
 from handler.contract.hub_http import AngoError, SdkWithPolicy, pooled_session
 from handler.contract.hub_pacing import HubPacer, PacerBook
 from handler.contract.hub_shapes import HubShapeError, listed_items, read_task, seen, text_of, total_of
@@ -172,9 +173,11 @@ class AngoClient:
 
 def client_factory(settings: Settings, pool_size: int = 16) -> Callable[[str], AngoClient]:
     """API key -> client. Clients of one key share one pacer in this process, whatever job or
-    thread made them, so the process as a whole keeps to the key's budget."""
+    thread made them, so the process as a whole keeps to the key's budget; with a budget table,
+    the pacers of every process draw from one budget per key."""
     http = pooled_session(pool_size)
-    pacers = PacerBook(settings.ango_requests_per_minute)
+    budget = shared_budget(settings)
+    pacers = PacerBook(settings.ango_requests_per_minute, budget.for_digest if budget else None)
     retry = RetryPolicy(throttle_patience=settings.ango_throttle_patience_seconds)
 
     def make(api_key: str) -> AngoClient:

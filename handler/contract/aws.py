@@ -14,6 +14,15 @@ _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},
     max_pool_connections=32,
 )
+# The Hub budget store (handler/contract/hub_budget.py) stands before every Hub call: a slow store
+# must not slow the calls down, so it gets a second to answer and one retry, then the caller paces
+# itself.
+_BUDGET_STORE_CONFIG = Config(
+    connect_timeout=1,
+    read_timeout=1,
+    retries={"mode": "standard", "total_max_attempts": 2},
+    max_pool_connections=32,
+)
 
 
 @dataclass(frozen=True)
@@ -30,3 +39,8 @@ def make_clients(session: boto3.session.Session | None = None) -> AwsClients:
         s3=session.client("s3", config=_CONFIG),
         kms=session.client("kms", config=_CONFIG),
     )
+
+
+def budget_store_client(session: boto3.session.Session | None = None) -> Any:
+    """S3, for the shared Hub budget in the ledger's bucket, with the short timeouts above."""
+    return (session or boto3.session.Session()).client("s3", config=_BUDGET_STORE_CONFIG)

@@ -29,11 +29,16 @@ class Settings(BaseSettings):
     ango_plugin_id: str = Field("", validation_alias="ANGO_PLUGIN_ID")
     ango_plugin_secret: SecretStr = Field(SecretStr(""), validation_alias="ANGO_PLUGIN_SECRET")
     ango_timeout_seconds: float = Field(30.0, gt=0, validation_alias="ANGO_TIMEOUT_SECONDS")
-    # Hub's documented budget per API key (standard plan); each process paces its calls to it and
-    # slows down further on 429s (handler/hub_pacing.py). Raise it for a bigger plan.
+    # Hub's documented budget per API key (standard plan): the processes share it (below), else
+    # each paces its calls to it; all slow down further on 429s (handler/contract/hub_pacing.py).
+    # Raise it for a bigger plan.
     ango_requests_per_minute: float = Field(
         100.0, gt=0, le=100_000, validation_alias="ANGO_REQUESTS_PER_MINUTE"
     )
+    # One Hub budget per API key that every handler process draws from, kept in the ledger's
+    # bucket (handler/contract/hub_budget.py). Off: each process paces itself to the whole budget,
+    # as it also does while the bucket cannot be reached.
+    shared_hub_budget: bool = Field(True, validation_alias="ANGO_BATCH_SHARED_HUB_BUDGET")
     # How long one Hub call waits out 429s before its job goes back to the queue for later.
     ango_throttle_patience_seconds: float = Field(
         300.0, ge=0, le=3600, validation_alias="ANGO_THROTTLE_PATIENCE_SECONDS"
