@@ -147,3 +147,20 @@ def _metric_queries(queries: list[dict[str, Any]]) -> dict[str, tuple[str, str, 
 def _expression(queries: list[dict[str, Any]]) -> str:
     (returned,) = [q for q in queries if q.get("ReturnData", True)]
     return str(returned["Expression"])
+
+
+def test_the_handlers_plan_with_the_stacks_fair_turns(template: dict[str, Any]) -> None:
+    """Planning runs in whichever handler takes a plan job: both compute modes get the setting."""
+    from handler.contract.settings import Settings
+
+    parameter = template["Parameters"]["JobsAheadPerRun"]
+    assert parameter["Default"] == Settings.default("jobs_ahead_per_run") == 16
+    resources = template["Resources"]
+    function = resources["HandlerFunction"]["Properties"]["Environment"]["Variables"]
+    (worker,) = resources["WorkerTaskDefinition"]["Properties"]["ContainerDefinitions"]
+    env = {item["Name"]: item["Value"] for item in worker["Environment"]}
+    assert (
+        function["ANGO_BATCH_JOBS_AHEAD_PER_RUN"]
+        == env["ANGO_BATCH_JOBS_AHEAD_PER_RUN"]
+        == {"Ref": "JobsAheadPerRun"}
+    )
