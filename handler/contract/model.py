@@ -172,7 +172,9 @@ class Model(Protocol[C]):
     It must not keep references to the images after it returns (the runner frees them), mutate
     them, or raise for one bad image when it can return nothing for it. Calls are serialised per
     process (the runner holds a lock around `predict`), so it need not be thread-safe, but it may
-    be called from different threads one after the other. Heavy libraries are imported inside the
+    be called from different threads one after the other. A model whose `predict` only waits on
+    something else (the endpoint runtime's requests) may say `concurrent = True`: the runner then
+    calls it from several jobs at once, and it must be thread-safe. Heavy libraries are imported inside the
     class, not at module level: the listener imports the module for `spec` alone.
     """
 

@@ -1,8 +1,10 @@
-"""One model call: serialised per process, timed, and its answer checked before anything is used."""
+"""One model call: serialised per process (unless the model says it takes calls at once), timed, and
+its answer checked before anything is used."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from handler.contract import telemetry
@@ -17,6 +19,9 @@ def predict_checked(
 ) -> list[list[Prediction]]:
     """The model's predictions for one batch of images (or texts), one list per item; raises
     BadModelOutputError for an answer that breaks the contract, and whatever the model raised."""
-    with deps.model_lock, telemetry.timed("ModelSecondsPerImage", per=len(items)), tally.timed("model"):
+    # A model that only waits (an endpoint's requests) takes calls from several jobs at once, so its
+    # requests stay in flight across batches; any other holds the process's one model lock.
+    lock = nullcontext() if getattr(deps.model, "concurrent", False) else deps.model_lock
+    with lock, telemetry.timed("ModelSecondsPerImage", per=len(items)), tally.timed("model"):
         raw = deps.model.predict(items, context)
     return validate_output(raw, items, deps.model_factory.spec)

@@ -64,6 +64,10 @@ class _Poster:
 
 
 class EndpointModel:
+    # Calls may come from several jobs at once (handler/inference/predict.py): their requests share
+    # the one pool below, so at most max_in_flight are on the wire, with no gap between batches.
+    concurrent = True
+
     def __init__(
         self,
         spec: ModelSpec[EndpointConfig],
