@@ -20,7 +20,7 @@ import numpy as np
 import urllib3
 
 from handler.contract.messages import AssetRef
-from handler.contract.model import Image
+from handler.contract.model import EncodedImage, Image
 from handler.contract.settings import Settings
 from handler.image_header import UnsupportedImageError, declared_size
 from handler.media.kinds import kind_of_content
@@ -76,6 +76,9 @@ class AssetFetcher:
 
     def decode(self, data: bytes) -> Image:
         return decode_image(data, self.max_pixels)
+
+    def keep_or_decode(self, data: bytes, formats: frozenset[str]) -> Image | EncodedImage:
+        return kept_or_decoded(data, formats, self.max_pixels)
 
     def download(self, url: str) -> bytes:
         """The body of url, following at most `max_redirects` redirects, each hop checked anew."""
@@ -147,6 +150,26 @@ class AssetFetcher:
             if size > max_bytes:
                 raise AssetError(f"asset is larger than {max_bytes} bytes")
             sink.write(chunk)
+
+
+_SIGNATURES = {b"\xff\xd8\xff": "jpeg", b"\x89PNG\r\n\x1a\n": "png"}
+
+
+def kept_or_decoded(
+    data: bytes, formats: frozenset[str], max_pixels: int = DEFAULT_MAX_PIXELS
+) -> Image | EncodedImage:
+    """A picture in one of `formats` as its file (its size checked from its header, as before a
+    decode); any other decoded."""
+    found = next((fmt for magic, fmt in _SIGNATURES.items() if data.startswith(magic)), None)
+    if found not in formats:
+        return decode_image(data, max_pixels)
+    try:
+        width, height = declared_size(data)
+    except UnsupportedImageError as exc:
+        raise AssetError(f"not a readable image: {exc}") from None
+    if width * height > max_pixels:
+        raise AssetError(f"image is {width}x{height} pixels, more than the {max_pixels} allowed")
+    return EncodedImage(data=data, format=found, width=width, height=height)  # type: ignore[arg-type]
 
 
 def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from handler.assets import AssetDeniedError, AssetError, AssetFetcher
 from handler.contract.hub_http import AngoError
 from handler.contract.messages import AssetRef
-from handler.contract.model import Image
+from handler.contract.model import EncodedImage, Image
 from handler.media.text import decode_text
 
 Signer = Callable[[str], str]  # plain asset URL -> signed URL
@@ -32,6 +32,10 @@ class AssetReader:
 
     def read_image(self, asset: AssetRef) -> Image:
         return self._fetcher.decode(self.read(asset.data_url))
+
+    def read_picture(self, asset: AssetRef, formats: frozenset[str]) -> Image | EncodedImage:
+        """The picture as its file, where its format is one of `formats`; else decoded."""
+        return self._fetcher.keep_or_decode(self.read(asset.data_url), formats)
 
     def read_text(self, asset: AssetRef) -> str:
         return decode_text(self.read(asset.data_url))

@@ -45,6 +45,7 @@ from handler.outputs.shapes import (
 # Re-exported: named here so that `from handler.contract.model import Polygon` type-checks.
 __all__ = [
     "BoundingBox",
+    "EncodedImage",
     "Mask",
     "Point",
     "Polygon",
@@ -60,6 +61,20 @@ __all__ = [
 ]
 
 Image = npt.NDArray[np.uint8]  # H x W x 3, BGR, as OpenCV decodes it
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """A picture as its file holds it, for a model that says it takes such files as they are
+    (`takes_encoded`, e.g. an endpoint that is sent the JPEG): handed over without a decode, its
+    size read from its header (and checked against the pixel cap, as before any decode)."""
+
+    data: bytes
+    format: Literal["jpeg", "png"]
+    width: int
+    height: int
+
+
 # What a model reads: images (BGR arrays), or texts (`str`, a text asset's whole content).
 MediaRead = Literal["image", "text"]
 
@@ -174,8 +189,11 @@ class Model(Protocol[C]):
     process (the runner holds a lock around `predict`), so it need not be thread-safe, but it may
     be called from different threads one after the other. A model whose `predict` only waits on
     something else (the endpoint runtime's requests) may say `concurrent = True`: the runner then
-    calls it from several jobs at once, and it must be thread-safe. Heavy libraries are imported inside the
-    class, not at module level: the listener imports the module for `spec` alone.
+    calls it from several jobs at once, and it must be thread-safe. A model that sends pictures on
+    as files may say `takes_encoded = frozenset({"jpeg"})`: assets in those formats then reach it
+    as `EncodedImage`s, not decoded (frames and pages of other media are still arrays). Heavy
+    libraries are imported inside the class, not at module level: the listener imports the module
+    for `spec` alone.
     """
 
     spec: ModelSpec[C]

@@ -11,6 +11,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -19,7 +20,7 @@ from handler.cancel_watch import CancelWatch
 from handler.contract.chunks import chunked
 from handler.contract.logs import asset_task
 from handler.contract.messages import AssetRef, InferJob
-from handler.contract.model import Image, PredictContext, Prediction
+from handler.contract.model import EncodedImage, Image, PredictContext, Prediction
 from handler.contract.records import JobPart, JobResult, RunRecord
 from handler.contract.retry import HubBusyError
 from handler.deps import Deps
@@ -50,7 +51,8 @@ class JobContinues(Exception):
 
 R = TypeVar("R")
 
-Readable = Image | str  # an image, or a text asset's text for a text model
+# An image (decoded, or its file for a model that takes such files), or a text asset's text.
+Readable = Image | EncodedImage | str
 Loaded = tuple[AssetRef, Readable]
 
 
@@ -144,9 +146,7 @@ def _infer(
     ready, taken = [], 0
     window = max(deps.settings.download_concurrency, 2 * config.batch_size)
     with ThreadPoolExecutor(deps.settings.download_concurrency) as pool:
-        read: Callable[[AssetRef], Readable] = (
-            reader.read_text if deps.model_factory.spec.media == "text" else reader.read_image
-        )
+        read = _reading(deps, reader)
         downloads = _prefetch(pool, asset_task(read), stills, window)  # logs: job's ids
         for batch in chunked(downloads, config.batch_size):
             if run_cancelled():
@@ -156,7 +156,7 @@ def _infer(
             with tally.timed("download"):
                 loaded = _collect(batch, tally, paged, reads)
             for asset, image, predictions in _predict(loaded, context, deps, tally):
-                size = text_size(image) if isinstance(image, str) else (image.shape[1], image.shape[0])
+                size = _size_of(image)
                 labels = build_item(run.run_id, asset, size, predictions, targets, config)
                 tally.predicted(labels)
                 if labels.item is not None:
@@ -173,6 +173,23 @@ def _infer(
         if paged_labels is not None and paged_labels.item is not None:
             ready.append((asset, paged_labels))
     return ready, []
+
+
+def _reading(deps: Deps, reader: AssetReader) -> Callable[[AssetRef], Readable]:
+    """How the job's single assets are read: texts for a text model; pictures as their files for a
+    model that takes those formats as they are (an endpoint sent the JPEG), else decoded."""
+    if deps.model_factory.spec.media == "text":
+        return reader.read_text
+    formats = frozenset(getattr(deps.model, "takes_encoded", ()))
+    return partial(reader.read_picture, formats=formats) if formats else reader.read_image
+
+
+def _size_of(item: Readable) -> tuple[int, int]:
+    if isinstance(item, str):
+        return text_size(item)
+    if isinstance(item, EncodedImage):
+        return item.width, item.height
+    return item.shape[1], item.shape[0]
 
 
 def _prefetch(

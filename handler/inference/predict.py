@@ -8,14 +8,14 @@ from contextlib import nullcontext
 from typing import Any
 
 from handler.contract import telemetry
-from handler.contract.model import Image, PredictContext, Prediction
+from handler.contract.model import EncodedImage, Image, PredictContext, Prediction
 from handler.deps import Deps
 from handler.inference.tally import JobTally
 from handler.outputs.prelabels import validate_output
 
 
 def predict_checked(
-    items: Sequence[Image | str], context: PredictContext[Any], deps: Deps, tally: JobTally
+    items: Sequence[Image | EncodedImage | str], context: PredictContext[Any], deps: Deps, tally: JobTally
 ) -> list[list[Prediction]]:
     """The model's predictions for one batch of images (or texts), one list per item; raises
     BadModelOutputError for an answer that breaks the contract, and whatever the model raised."""

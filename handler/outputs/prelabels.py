@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from handler.contract.messages import AssetRef
-from handler.contract.model import Image, ModelSpec, Prediction
+from handler.contract.model import EncodedImage, Image, ModelSpec, Prediction
 from handler.contract.records import ClassTarget
 from handler.contract.run_config import RunConfig
 from handler.outputs.answers import answers_of, best_first, is_answer
@@ -25,7 +25,9 @@ class BadModelOutputError(Exception):
     """The model returned something that is not a list of predictions per image, as its spec says."""
 
 
-def validate_output(raw: Any, images: Sequence[Image | str], spec: ModelSpec[Any]) -> list[list[Prediction]]:
+def validate_output(
+    raw: Any, images: Sequence[Image | EncodedImage | str], spec: ModelSpec[Any]
+) -> list[list[Prediction]]:
     """Check the model's answer before anything is uploaded; raise one named error, precisely."""
     if not isinstance(raw, list) or len(raw) != len(images):
         got = f"{type(raw).__name__} of length {len(raw)}" if isinstance(raw, list) else type(raw).__name__
@@ -34,7 +36,7 @@ def validate_output(raw: Any, images: Sequence[Image | str], spec: ModelSpec[Any
 
 
 def _validate_image_predictions(
-    index: int, predictions: Any, spec: ModelSpec[Any], image: Image | str
+    index: int, predictions: Any, spec: ModelSpec[Any], image: Image | EncodedImage | str
 ) -> list[Prediction]:
     if not isinstance(predictions, list):
         raise BadModelOutputError(f"image {index}: expected a list, got {type(predictions).__name__}")
@@ -70,11 +72,11 @@ def _check_kind(index: int, prediction: Prediction, spec: ModelSpec[Any], owner:
         raise BadModelOutputError(f"image {index}: class {name!r} is an answer and cannot hold answers")
 
 
-def _check_mask_size(index: int, prediction: Prediction, image: Image | str) -> None:
+def _check_mask_size(index: int, prediction: Prediction, image: Image | EncodedImage | str) -> None:
     shape = prediction.shape
     if isinstance(image, str):  # a text model's spec has no masks (ModelSpec checks)
         return
-    height, width = image.shape[:2]
+    height, width = (image.height, image.width) if isinstance(image, EncodedImage) else image.shape[:2]
     if isinstance(shape, Mask) and shape.size != (width, height):
         got, wanted = "x".join(map(str, shape.size)), f"{width}x{height}"
         raise BadModelOutputError(

@@ -18,11 +18,11 @@ from typing import Any, BinaryIO
 import numpy as np
 from botocore.exceptions import ClientError
 
-from handler.assets import AssetError, decode_image
+from handler.assets import AssetError, decode_image, kept_or_decoded
 from handler.contract.ango import PAGE_LIMIT, AssetPage, TaskPage, TaskState
 from handler.contract.hub_http import AngoError
 from handler.contract.messages import AssetRef
-from handler.contract.model import Image
+from handler.contract.model import EncodedImage, Image
 from handler.contract.retry import TransientError
 from infra import demo_data
 
@@ -273,3 +273,6 @@ class FakeStorage:
 
     def decode(self, data: bytes) -> Image:
         return decode_image(data)
+
+    def keep_or_decode(self, data: bytes, formats: frozenset[str]) -> Image | EncodedImage:
+        return kept_or_decoded(data, formats)

@@ -257,3 +257,21 @@ def test_content_kinds_are_told_by_their_first_bytes() -> None:
     assert kind_of_url("https://h/a/b.MP4?sig=1") == "video"
     assert kind_of_url("https://h/a/b%2Etxt") == "text"
     assert kind_of_url("https://h/a/noext") == "unknown"
+
+
+def test_a_picture_a_model_takes_as_a_file_is_kept_its_size_checked_first() -> None:
+    import cv2
+    import numpy as np
+
+    from handler.assets import kept_or_decoded
+    from handler.contract.model import EncodedImage
+
+    picture = np.zeros((30, 40, 3), dtype=np.uint8)
+    jpeg = cv2.imencode(".jpg", picture)[1].tobytes()
+    png = cv2.imencode(".png", picture)[1].tobytes()
+    assert kept_or_decoded(jpeg, frozenset({"jpeg"})) == EncodedImage(jpeg, "jpeg", 40, 30)
+    assert kept_or_decoded(png, frozenset({"jpeg"})).shape == (30, 40, 3)  # type: ignore[union-attr]
+    with pytest.raises(AssetError, match="40x30 pixels, more than the 100 allowed"):
+        kept_or_decoded(jpeg, frozenset({"jpeg"}), max_pixels=100)  # refused before any decode
+    with pytest.raises(AssetError, match="not a readable image"):
+        kept_or_decoded(jpeg[:3] + b"garbage", frozenset({"jpeg"}))

@@ -31,6 +31,7 @@ from botocore.stub import Stubber
 import handler.runtimes.endpoint as endpoint_runtime
 from handler.contract.model import (
     BoundingBox,
+    EncodedImage,
     Image,
     ModelLoadError,
     PredictContext,
@@ -811,3 +812,21 @@ def test_the_loader_reads_the_spec_and_create_reaches_the_endpoint(serve, tmp_pa
 def test_each_example_spec_reads(path: Path):
     spec = read_spec_file(path)
     assert path.name.startswith(spec.endpoint.kind)
+
+
+def test_an_assets_own_jpeg_goes_to_the_endpoint_as_it_is_and_a_png_is_encoded(serve, build: Build):
+    """The runner hands this model JPEG assets as their files (`takes_encoded`): the endpoint gets
+    the very bytes Hub holds, no decode and encode again; a PNG is decoded and sent as a JPEG."""
+    endpoint = serve(
+        lambda seen: ok({"predictions": [{"label": "car", "score": 0.5, "box": [1, 2, 11, 22]}]})
+    )
+    model = build(_http_spec(endpoint.url))
+    assert model.takes_encoded == frozenset({"jpeg"})
+    jpeg = cv2.imencode(".jpg", _image(64, 48), [cv2.IMWRITE_JPEG_QUALITY, 70])[1].tobytes()
+    png = cv2.imencode(".png", _image(64, 48))[1].tobytes()
+    found = model.predict([EncodedImage(jpeg, "jpeg", 64, 48), EncodedImage(png, "png", 64, 48)], DEFAULTS)
+    assert found == [[Prediction(class_name="car", shape=_box(1, 2, 10, 20), score=0.5)]] * 2
+    bodies = sorted((seen.body for seen in endpoint.seen), key=len)
+    assert jpeg in bodies  # as it was
+    (other,) = [body for body in bodies if body != jpeg]
+    assert other.startswith(b"\xff\xd8\xff") and png not in bodies  # the PNG went as a JPEG

@@ -13,7 +13,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from handler.contract.model import BoundingBox, Image, Prediction, Tag
+import numpy as np
+
+from handler.contract.model import BoundingBox, EncodedImage, Image, Prediction, Tag
 from handler.runtimes.endpoint.errors import BadResponseError, EndpointError, sanitise
 from handler.runtimes.endpoint.spec_file import JsonOutput, RequestSection
 
@@ -23,13 +25,22 @@ CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "json-base64": "appli
 _WARNED_LIMIT = 100
 
 
-def encode_picture(image: Image, image_format: str, jpeg_quality: int) -> bytes:
+def encode_picture(image: Image | EncodedImage, image_format: str, jpeg_quality: int) -> bytes:
+    """The picture as a file of `image_format`: an asset's own file as it is when it is one (no
+    decode and encode again: the endpoint gets what Hub holds), else encoded."""
     import cv2
 
+    pixels: Any = image
+    if isinstance(image, EncodedImage):
+        if image.format == image_format:
+            return image.data
+        pixels = cv2.imdecode(np.frombuffer(image.data, dtype=np.uint8), cv2.IMREAD_COLOR)
+        if pixels is None:
+            raise EndpointError(f"cannot decode the {image.format} picture")
     if image_format == "jpeg":
-        ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+        ok, data = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
     else:
-        ok, data = cv2.imencode(".png", image)
+        ok, data = cv2.imencode(".png", pixels)
     if not ok:
         raise EndpointError(f"cannot encode the image as {image_format}")
     return bytes(data.tobytes())
@@ -43,8 +54,14 @@ class PictureCodec:
         self._reader = JsonReader(output, classes)
         self.content_type = CONTENT_TYPES[request.encoding]
 
-    def encode(self, images: Sequence[Image]) -> tuple[bytes, list[Size]]:
-        sizes = [(int(image.shape[1]), int(image.shape[0])) for image in images]
+    @property
+    def takes_encoded(self) -> frozenset[str]:
+        """The file formats it sends on as they are."""
+        request = self._request
+        return frozenset({request.image_format if request.encoding == "json-base64" else request.encoding})
+
+    def encode(self, images: Sequence[Image | EncodedImage]) -> tuple[bytes, list[Size]]:
+        sizes = [_size(image) for image in images]
         request = self._request
         if request.encoding != "json-base64":
             return encode_picture(images[0], request.encoding, request.jpeg_quality), sizes
@@ -71,6 +88,12 @@ class PictureCodec:
         return [
             self._reader.predictions(one, size, threshold) for one, size in zip(found, sizes, strict=True)
         ]
+
+
+def _size(image: Image | EncodedImage) -> Size:
+    if isinstance(image, EncodedImage):
+        return image.width, image.height
+    return int(image.shape[1]), int(image.shape[0])
 
 
 def parse_json(body: bytes) -> Any:

@@ -81,6 +81,8 @@ class EndpointModel:
         self._codec, self._sender, self._per_request = codec, sender, per_request
         self._pool = ThreadPoolExecutor(max_workers=max_in_flight, thread_name_prefix="endpoint")
         self.description = description
+        # Assets in these formats reach `predict` as their files, sent on as they are.
+        self.takes_encoded: frozenset[str] = getattr(codec, "takes_encoded", frozenset())
 
     def __repr__(self) -> str:
         return f"EndpointModel({self.description})"
