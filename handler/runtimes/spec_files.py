@@ -45,3 +45,13 @@ def _parse(text: str, path: Path, what: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ModelLoadError(f"{what} {path} is not valid JSON: {exc}") from None
+
+
+def named_once(classes: list[str]) -> list[str]:
+    """A spec's class names (by class id): none blank, none twice (a ValueError for pydantic)."""
+    if any(not name.strip() for name in classes):
+        raise ValueError("class names must not be blank")
+    twice = sorted({name for name in classes if classes.count(name) > 1})
+    if twice:
+        raise ValueError(f"class names must be unique, repeated: {twice}")
+    return classes

@@ -21,7 +21,7 @@ from handler.runtimes.onnx.spec_file import (
     OnnxSpecFile,
     SegmentationOutput,
 )
-from handler.runtimes.spec_files import read_spec
+from handler.runtimes.spec_files import named_once, read_spec
 
 Kind = Literal["sagemaker", "v2", "http"]
 Encoding = Literal["jpeg", "png", "tensor", "json-base64"]
@@ -113,12 +113,7 @@ class EndpointSpecFile(_Strict):
     @field_validator("classes")
     @classmethod
     def _named_once(cls, classes: list[str]) -> list[str]:
-        if any(not name.strip() for name in classes):
-            raise ValueError("class names must not be blank")
-        twice = sorted({name for name in classes if classes.count(name) > 1})
-        if twice:
-            raise ValueError(f"class names must be unique, repeated: {twice}")
-        return classes
+        return named_once(classes)
 
     @model_validator(mode="after")
     def _consistent(self) -> EndpointSpecFile:

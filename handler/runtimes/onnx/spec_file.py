@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from handler.runtimes.spec_files import read_spec
+from handler.runtimes.spec_files import named_once, read_spec
 
 Triple = tuple[float, float, float]
 
@@ -102,12 +102,7 @@ class OnnxSpecFile(_Strict):
     @field_validator("classes")
     @classmethod
     def _named_once(cls, classes: list[str]) -> list[str]:
-        if any(not name.strip() for name in classes):
-            raise ValueError("class names must not be blank")
-        twice = sorted({name for name in classes if classes.count(name) > 1})
-        if twice:
-            raise ValueError(f"class names must be unique, repeated: {twice}")
-        return classes
+        return named_once(classes)
 
     @model_validator(mode="after")
     def _background_is_a_class(self) -> OnnxSpecFile:
