@@ -71,7 +71,7 @@ def _video_notes(results: BenchResults) -> list[str]:
         f"{video.megabytes:.1f} MB of MPEG-4 Part 2 (mp4v); frame_stride {video.stride}, so "
         f"{video.sampled} frames a video go to the model. {rates}.",
         f"Video (c) includes the emulator counting the video's frames on the run's import, by decoding "
-        f"it whole (infra/emulator/model.py, frame_count: {video.grab_seconds:.1f} s a video here, "
+        f"it whole (infra/emulator/model.py, count_frames: {video.grab_seconds:.1f} s a video here, "
         f"timed once in the benchmark's process), every run; a real Hub would not put that on the "
         f"run's way.{without}",
     ]

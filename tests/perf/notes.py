@@ -52,10 +52,14 @@ def _modes_note(options: BenchOptions) -> str:
         for m in MODELS
         if m in options.models
     )
+    width, height = options.video_size
+    frames = options.video_frames_per_job
+    per_job = "" if frames is None else f" (its worker with ANGO_BATCH_VIDEO_FRAMES_PER_JOB={frames})"
     video = (
-        f" The video row runs the Haar model on a video of {options.video_seconds:g} s of 720p at 10 fps "
-        f"with frame_stride {options.frame_stride} in the run's Config JSON: 1 worker against decoding "
-        "plus the model alone (a), for the same reasons; its calls per asset are a run's calls, not judged."
+        f" The video row runs the Haar model on a video of {options.video_seconds:g} s of {width}x{height} "
+        f"at 10 fps with frame_stride {options.frame_stride} in the run's Config JSON: 1 worker{per_job} "
+        "against decoding plus the model alone (a), for the same reasons; its calls per asset are a run's "
+        "calls, not judged."
         if VIDEO in options.models
         else ""
     )

@@ -11,7 +11,7 @@ from typing import Any
 from handler.contract.model import load_model_factory
 from handler.contract.run_config import RunConfig
 from infra import demo_data
-from infra.emulator.videos import LONG_VIDEO_SECONDS
+from infra.emulator.videos import LONG_VIDEO_SECONDS, LONG_VIDEO_SIZE
 
 VIDEO = "video"
 MODELS = ("haar", "fixed-latency", "ocr", VIDEO)
@@ -53,6 +53,9 @@ class BenchOptions:
     seconds_per_batch: float = 0.2  # the fixed-latency model's delay per batch
     frame_stride: int = 10  # videos: the product's default, every 10th frame to the model
     video_seconds: float = LONG_VIDEO_SECONDS  # the video row's video, at 10 fps
+    video_size: tuple[int, int] = LONG_VIDEO_SIZE  # its width and height
+    # ANGO_BATCH_VIDEO_FRAMES_PER_JOB of the video row's workers; None leaves the product's default
+    video_frames_per_job: int | None = None
     alone_max: int = 512  # (a) is timed over at most this many assets
     stock_assets: int = 256  # (b) runs on a project of min(N, this): it is sequential, and slow
     field_assets: int = 1124  # (e) the field limit's project (100 + 8 x 128); 0 skips (e)
@@ -115,6 +118,8 @@ def parse_options(argv: list[str] | None = None) -> BenchOptions:
         raise SystemExit(f"--rss-model takes one of {','.join(MODELS)}")
     values: dict[str, Any] = dict(QUICK) if args.quick else {}
     values.update({name: getattr(args, name) for name in _FLAGS if getattr(args, name) is not None})
+    if args.video_size is not None:
+        values["video_size"] = parse_size(args.video_size)
     if args.first_label_assets is not None:
         small, big = (int(n) for n in args.first_label_assets.split(","))
         values["first_label_assets"] = (small, big)
@@ -140,6 +145,7 @@ _FLAGS = (
     "seconds_per_batch",
     "frame_stride",
     "video_seconds",
+    "video_frames_per_job",
     "alone_max",
     "stock_assets",
     "field_assets",
@@ -174,6 +180,12 @@ def _parser() -> argparse.ArgumentParser:
     add("--seconds-per-batch", type=float, help="the fixed-latency model's delay (default 0.2)")
     add("--frame-stride", type=int, help="video row: every Nth frame to the model (default 10)")
     add("--video-seconds", type=float, help="video row: the video's length at 10 fps (default 300)")
+    add("--video-size", help="video row: the video's WIDTHxHEIGHT (default 1280x720)")
+    add(
+        "--video-frames-per-job",
+        type=int,
+        help="video row: the workers' ANGO_BATCH_VIDEO_FRAMES_PER_JOB (default: the product's, 18000)",
+    )
     add("--alone-max", type=int, help="(a) is timed over at most this many assets (default 512)")
     add("--stock-assets", type=int, help="(b) runs on min(N, this) assets (default 256)")
     add("--field-assets", type=int, help="assets of the field-limit runs (e) (default 1124); 0 skips")
@@ -195,6 +207,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     add("--out", default="out/bench.md", help="where the markdown report goes (default out/bench.md)")
     return parser
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """`1920x1080` -> (1920, 1080)."""
+    try:
+        width, height = (int(n) for n in text.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"--video-size takes WIDTHxHEIGHT, e.g. 1920x1080, not {text!r}") from None
+    if width < 1 or height < 1:
+        raise SystemExit(f"--video-size takes a positive width and height, not {text!r}")
+    return width, height
+
+
+# The video row's workers wait this long for a Hub call (ANGO_TIMEOUT_SECONDS, the product's 30 s):
+# the emulator counts a video's frames by decoding it whole when the run imports (infra/emulator/
+# model.py, count_frames), 20 to 40 s for 30 minutes of 1080p on 2 cores, which a real Hub would not
+# do on the import's way; past the timeout the worker would retry an import still being checked.
+VIDEO_HUB_TIMEOUT_S = 600
+
+
+def video_env(options: BenchOptions) -> dict[str, str]:
+    """The video row's workers' settings beyond the bench's own: the Hub timeout above, and how
+    many frames a job reads when asked."""
+    env = {"ANGO_TIMEOUT_SECONDS": str(VIDEO_HUB_TIMEOUT_S)}
+    frames = options.video_frames_per_job
+    return env if frames is None else {**env, "ANGO_BATCH_VIDEO_FRAMES_PER_JOB": str(frames)}
 
 
 def model_of(row: str) -> str:

@@ -98,6 +98,7 @@ class ProductSession:
         sqs: AwsCalls = Counter({key: n for key, n in (after - before).items() if key[0] == "sqs"})
         self.sqs_ops.update({operation: n for (_, operation), n in sqs.items()})
         self.rss_runs.append(rss)
+        self._write_rss(rss)
         return watch.sample(
             self.assets,
             rss.peak_mb(),
@@ -108,6 +109,12 @@ class ProductSession:
             sqs_calls=service_total(sqs, "sqs"),
             start=self._start_times(watch),
         )
+
+    def _write_rss(self, rss: RssSampler) -> None:
+        """The run's RSS samples beside the processes' logs (rss-<run>.tsv: epoch s, pid, KiB), to
+        set against the workers' log lines afterwards (a long video's parts, say)."""
+        lines = [f"{at:.3f}\t{pid}\t{kib}" for at, pid, kib in rss.samples]
+        (self.log_dir / f"rss-{len(self.rss_runs)}.tsv").write_text("\n".join(lines) + "\n")
 
     def _start_times(self, watch: RunWatch) -> StartTimes:
         logs = [self.processes.log_text(f"worker-{n}") for n in range(len(self.processes.workers))]

@@ -17,7 +17,7 @@ from infra.emulator.control import EmulatorControl
 
 from .environment import LocalAws, add_plugin, bench_emulator, fresh_stack
 from .model_alone import DecodedAssets, load_assets, measure_model_alone
-from .options import VIDEO, BenchOptions, category_mapping, config_json, model_of
+from .options import VIDEO, BenchOptions, category_mapping, config_json, model_of, video_env
 from .processes import say, stop_all
 from .product_runner import ProductSession
 from .results import MODE_ALONE, MODE_STOCK, BenchResults, RunSample, mode_field, mode_product
@@ -82,7 +82,9 @@ def model_bench(
     """Emulators, stacks and processes of one model, all started at once and stopped together."""
     with contextlib.ExitStack() as stack:
         n_assets = options.assets_for(model)
-        main = stack.enter_context(bench_emulator(n_assets, options.latency_ms, model, options.video_seconds))
+        main = stack.enter_context(
+            bench_emulator(n_assets, options.latency_ms, model, options.video_seconds, options.video_size)
+        )
         stock = _stock_session(stack, model, options, logs) if options.runs_mode(model, "b") else None
         counts = [n for mode, n in (("c", 1), ("d", options.workers)) if options.runs_mode(model, mode)]
         product = {
@@ -131,8 +133,9 @@ def _product_session(
     name = "c" if workers == 1 else "d"
     outputs = stack.enter_context(fresh_stack())
     plugin = add_plugin(emulator, name)
+    env = video_env(options) if model == VIDEO else {}
     return ProductSession(
-        emulator, aws, outputs, model, options, logs / name, plugin, workers, options.assets_for(model)
+        emulator, aws, outputs, model, options, logs / name, plugin, workers, options.assets_for(model), env
     )
 
 

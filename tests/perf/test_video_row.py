@@ -10,7 +10,8 @@ from infra import demo_data
 from infra.emulator.seed import load_named_seed, parse_seed
 from infra.emulator.videos import LONG_VIDEO_SIZE, long_video_mp4
 
-from .options import BenchOptions, category_mapping, config_json
+from .environment import video_seed_file
+from .options import BenchOptions, category_mapping, config_json, parse_options, video_env
 from .results import ModeRow, RunSample, VideoFacts
 from .targets import video_targets
 from .video_alone import VideoFiles, measure_video_alone
@@ -28,7 +29,32 @@ def test_bench_video_seed_holds_n_copies_of_one_video_in_batch_a_of_the_bench_pr
     for asset in project.assets:
         assert asset.batches == [demo_data.BATCH_A_ID] and asset.content_type == "video/mp4"
         assert (asset.width, asset.height) == LONG_VIDEO_SIZE and asset.filename.endswith(".mp4")
-        assert asset.content is long_video_mp4(SECONDS) and asset.frame_count == 20
+        assert asset.content is long_video_mp4(SECONDS) and asset.page_count == 20
+
+
+def test_a_video_of_another_size_is_seeded_from_a_file_of_the_same_project(tmp_path: Path) -> None:
+    size = (400, 300)
+    path = video_seed_file(tmp_path, 2, SECONDS, size)
+    (project,) = parse_seed(load_named_seed(str(path))).projects
+    assert project.id == demo_data.BENCH_PROJECT_ID and "400x300" in project.name
+    assert [a.external_id for a in project.assets] == ["bench-000000.mp4", "bench-000001.mp4"]
+    for asset in project.assets:
+        assert (asset.width, asset.height) == size and asset.content_type == "video/mp4"
+        assert asset.content == long_video_mp4(SECONDS, size=size) and asset.page_count == 20
+
+
+def test_video_size_and_frames_per_job_flags() -> None:
+    options = parse_options(
+        ["--models", "video", "--video-size", "1920x1080", "--video-frames-per-job", "6000"]
+    )
+    assert options.video_size == (1920, 1080)
+    assert video_env(options)["ANGO_BATCH_VIDEO_FRAMES_PER_JOB"] == "6000"
+    defaults = parse_options(["--models", "video"])
+    assert defaults.video_size == LONG_VIDEO_SIZE and "ANGO_BATCH_VIDEO_FRAMES_PER_JOB" not in video_env(
+        defaults
+    )
+    with pytest.raises(SystemExit):
+        parse_options(["--video-size", "1920"])
 
 
 def test_decode_plus_model_alone_samples_every_stride_th_frame_and_sees_the_face(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import requests
+
 from infra import demo_data
 from infra.emulator.control import EmulatorControl
 
@@ -133,7 +135,17 @@ def click_and_wait(emulator: EmulatorControl, run: Click, timeout: float) -> Run
 def _wait(emulator: EmulatorControl, session: str, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        state = emulator.session(session)
+        try:
+            state = emulator.session(session)
+        except requests.Timeout:
+            # The emulator answers nothing while it checks an import against a video's frames, which
+            # it counts by decoding the video whole (infra/emulator/model.py, count_frames): a minute
+            # and more for 30 minutes of 1080p, longer than its control client waits. Ask again.
+            if time.monotonic() > deadline:
+                raise RunFailedError(
+                    f"run {session}: the emulator did not answer for {timeout:.0f} s"
+                ) from None
+            continue
         if state["responses"]:
             return state
         if time.monotonic() > deadline:
