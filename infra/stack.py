@@ -62,17 +62,15 @@ def deploy_stack(
         delete_stack(stack_name, endpoint_url, timeout)
         status = None
     change_type: ChangeSetTypeType = "CREATE" if status in (None, "REVIEW_IN_PROGRESS") else "UPDATE"
-    change_set = f"ango-batch-{uuid.uuid4().hex[:12]}"
     request: dict[str, Any] = {
         "StackName": stack_name,
-        "ChangeSetName": change_set,
         "ChangeSetType": change_type,
         "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in sorted(values.items())],
         "Capabilities": CAPABILITIES,
         **_template_source(endpoint_url),
     }
-    cfn.create_change_set(**request)
-    if _wait_for_change_set(cfn, stack_name, change_set, timeout) or change_type == "CREATE":
+    change_set, has_changes = _ready_change_set(cfn, request, timeout)
+    if has_changes or change_type == "CREATE":
         logger.info("deploying stack %s (%s)", stack_name, change_type.lower())
         cfn.execute_change_set(StackName=stack_name, ChangeSetName=change_set)
         _wait_for_stack(cfn, stack_name, timeout)
@@ -82,6 +80,30 @@ def deploy_stack(
     outputs = read_stack_outputs(stack_name, endpoint_url)
     _converge_ledger_bucket(outputs, _stack_parameters(cfn, stack_name), endpoint_url)
     return outputs
+
+
+# LocalStack's SAM transform now and then fails a change set with "AWS Region cannot be found": the
+# translator reads the region from a process-wide boto3 default that another request of LocalStack's
+# may have in hand at that moment (seen once in 40-odd deploys of one CI run, the next deploy of the
+# same template fine). Such a change set is made again; any other failure stands.
+_TRANSIENT_TRANSFORM = "AWS Region cannot be found"
+_CHANGE_SET_TRIES = 3
+
+
+def _ready_change_set(cfn: CloudFormationClient, request: dict[str, Any], timeout: float) -> tuple[str, bool]:
+    """A change set made and ready: (its name, whether it holds changes)."""
+    for attempt in range(1, _CHANGE_SET_TRIES + 1):
+        change_set = f"ango-batch-{uuid.uuid4().hex[:12]}"
+        cfn.create_change_set(**request, ChangeSetName=change_set)
+        try:
+            return change_set, _wait_for_change_set(cfn, request["StackName"], change_set, timeout)
+        except StackError as exc:
+            if _TRANSIENT_TRANSFORM not in str(exc) or attempt == _CHANGE_SET_TRIES:
+                raise
+            logger.warning("%s; making the change set again", exc)
+            cfn.delete_change_set(StackName=request["StackName"], ChangeSetName=change_set)
+            time.sleep(attempt)
+    raise AssertionError("unreachable")
 
 
 def _template_source(endpoint_url: str | None) -> dict[str, str]:
