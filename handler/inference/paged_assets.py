@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from handler.assets import AssetError
 from handler.contract.chunks import chunked
+from handler.contract.ledger import ImportConflict
 from handler.contract.messages import AssetRef
 from handler.contract.model import Image, PredictContext
 from handler.contract.records import RunRecord
@@ -91,7 +92,9 @@ def infer_paged(asset: AssetRef, kind: PagedKind, work: JobWork) -> AssetLabels 
     except AssetError as exc:
         tally.fail(asset, str(exc))
         return None
-    except (HubBusyError, VideoContinues):  # the job goes back, whole, or goes on in a new message
+    # The job goes back, whole; goes on in a new message; or lost the race to another copy of its
+    # message, whose progress stands (its own message comes back later).
+    except (HubBusyError, VideoContinues, ImportConflict):
         raise
     except Exception:
         logger.exception("asset %s: unexpected error reading its %s", asset.asset_id, kind)

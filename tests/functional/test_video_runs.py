@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from handler.contract.ledger import ImportConflict
 from handler.contract.messages import AssetRef, InferJob
 from handler.contract.model import PredictContext
 from handler.inference.paged_assets import JobWork, infer_paged
@@ -88,3 +89,21 @@ def test_a_long_video_goes_on_across_messages_of_its_job_and_keeps_one_id_for_it
     assert [tool["page"] for tool in tools] == [0, 10, 20, 30]
     assert len({tool["objectId"] for tool in tools}) == 1  # one object across both splits
     assert [len(item["objects"]) for item in world.hub.items] == [1, 4]  # the picture, the video: once
+
+
+def test_a_video_whose_progress_another_copy_of_the_job_wrote_first_leaves_the_job_to_come_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two copies of one job message (SQS delivers at least once): the one that loses the race to
+    save the video's progress does not fail the video; its message comes back later and goes on."""
+    monkeypatch.setenv("ANGO_BATCH_VIDEO_FRAMES_PER_JOB", "15")
+    world, asset = video_world()
+
+    def lost(*args: object) -> None:
+        raise ImportConflict("written by another attempt of its job")
+
+    monkeypatch.setattr(world.deps.ledger, "save_video_progress", lost)
+    tally = JobTally()
+    with pytest.raises(ImportConflict):
+        infer(world, asset, tally, [False] * 10)
+    assert tally.failures == []
