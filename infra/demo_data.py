@@ -35,6 +35,7 @@ OTHER_API_KEY = "other-api-key"
 PROJECT_ID = "65d4c0de00000000000000a1"
 PROJECT_NAME = "Demo: faces"
 BENCH_PROJECT_ID = "65d4c0de00000000000000b2"
+SMALL_BENCH_PROJECT_ID = "65d4c0de00000000000000b3"  # fair turns: the small run's project
 
 BATCH_A_ID = "65d4c0de0000000000000ba1"
 BATCH_B_ID = "65d4c0de0000000000000bb2"
@@ -391,6 +392,17 @@ def demo_seed() -> dict[str, Any]:
 def bench_seed(n_assets: int) -> dict[str, Any]:
     """The demo project plus a benchmark project of `n_assets`, for `--seed bench:<n>`."""
     return seed_for([demo_project(), bench_project(n_assets)])
+
+
+def fair_turns_bench_seed(big_assets: int, small_assets: int) -> dict[str, Any]:
+    """Two benchmark projects of two users, for `--seed bench-fair:<big>:<small>`: the big one
+    (`BENCH_PROJECT_ID`) the demo user's, the small one (`SMALL_BENCH_PROJECT_ID`) the other user's,
+    so that each run has a key, and a Hub budget, of its own."""
+    seed = seed_for([bench_project(big_assets)])
+    seed["projects"].append(bench_project(small_assets, SMALL_BENCH_PROJECT_ID))
+    other = next(user for user in seed["users"] if user["userId"] == OTHER_USER_ID)
+    other["projects"] = [SMALL_BENCH_PROJECT_ID]
+    return seed
 
 
 def documents_bench_seed(n_assets: int) -> dict[str, Any]:

@@ -36,10 +36,15 @@ class Seed:
 
 
 def load_named_seed(name: str) -> dict[str, Any]:
-    """`demo`, `bench:<n>`, `bench-ocr:<n>`, `bench-video:<n>[:<seconds>]`, `empty`, or the path of
-    a JSON spec file."""
+    """`demo`, `bench:<n>`, `bench-ocr:<n>`, `bench-video:<n>[:<seconds>]`, `bench-fair:<n>:<m>`,
+    `empty`, or the path of a JSON spec file."""
     if name == "empty":
         return {}
+    if name.startswith("bench-fair:"):  # a big and a small benchmark project, of two users
+        from infra import demo_data  # as below
+
+        _, big, small = name.split(":")
+        return demo_data.fair_turns_bench_seed(int(big), int(small))
     if name.startswith("bench-video:"):  # n copies of one long generated video (the default 300 s)
         from infra import demo_data  # as below: the video is only written when asked for
 

@@ -3,11 +3,13 @@
 For each model, on an emulator project of N assets with latency on every REST call and download,
 rounds of: (a) the model alone on decoded images (the video row: decoding plus the model, on the
 sampled frames of a long video), (b) the stock BatchModelPlugin with a sequential
-callback, (c) the product with 1 worker, (d) with W workers and, for the fixed-latency model, (e)
-W workers at the product's default Hub budget against a rate-limited emulator. Every mode runs
-once per round, the modes interleaved; the table gives each figure's median and spread. Then click
--> first pre-label on a small and a big project, and a burst of runs at the listener. Prints one
-markdown report and writes it to out/bench.md.
+callback, (c) the product with 1 worker, (d) with W workers (fixed-latency: each W of --workers).
+Every mode runs once per round, the modes interleaved; the table gives each figure's median and
+spread. For the fixed-latency model, two blocks more: (e) fleets of W workers on one key at the
+product's default Hub budget against a rate-limited emulator (field_limit.py), and (f) a small run
+clicked into a big one on one fleet, against each alone (fair_turns.py). Then click -> first
+pre-label on a small and a big project, and a burst of runs at the listener. Prints one markdown
+report and writes it to out/bench.md.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from pathlib import Path
 
 from .accept_run import measure_accept
 from .environment import LocalAws, bench_emulator, fresh_stack, local_aws
+from .fair_turns import measure_fair_turns
+from .field_limit import measure_field_limit
 from .first_label import measure_first_label
 from .memory import rss_drift
 from .notes import setup_notes
@@ -29,6 +33,8 @@ from .processes import say
 from .report import render
 from .results import BenchResults, RssRun, mode_product
 from .rounds import ModelBench, model_bench
+
+FIXED = "fixed-latency"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     with local_aws() as aws:
         for model in options.models:
             measure_model(aws, model, options, logs / model, results)
+        if FIXED in options.models and options.runs_mode(FIXED, "e"):
+            measure_field_limit(aws, options, logs / "field-limit", results)
+        if FIXED in options.models and options.fair_assets[0] > 0:
+            measure_fair_turns(aws, options, logs / "fair-turns", results)
         if options.first_label_runs > 0:
             small, big = options.first_label_assets
             say(f"click -> 1st pre-label: {small} vs {big} assets, {options.first_label_runs} runs each")

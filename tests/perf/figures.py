@@ -20,7 +20,8 @@ def figures(results: BenchResults, options: BenchOptions) -> list[str]:
     notes += [f"CPU during {row.model} {row.mode} (medians): {_cpu_split(row)}" for row in results.rows]
     notes += one_worker_gap(results.rows, "haar", "Haar") + one_worker_gap(results.rows, "ocr", "OCR")
     notes += _video_notes(results) + one_worker_gap(results.rows, "video", "Video")
-    notes += scaling_gap(results.rows, options.workers)
+    for workers in options.fleets_for("fixed-latency"):
+        notes += scaling_gap(results.rows, workers)
     notes += _start_notes(results.rows)
     for row in results.rows:
         if any(run.phases for run in row.runs):

@@ -20,28 +20,45 @@ def setup_notes(options: BenchOptions) -> list[str]:
 
 def _setup(options: BenchOptions) -> list[str]:
     sizes = ", ".join(f"{m} {options.assets_for(m)}" for m in MODELS if m in options.models)
-    slots = options.workers * options.concurrency
+    fleets = options.fleets_for("fixed-latency")
+    projects = "; ".join(
+        f"{w} worker{'s' if w > 1 else ''}: {options.fleet_assets('fixed-latency', w)} assets, "
+        f"{_jobs(options.fleet_assets('fixed-latency', w), options.job_size)} jobs on "
+        f"{w * options.concurrency} job slots"
+        for w in (1, *fleets)
+    )
+    big, small = options.fair_assets
     return [
         f"Setup: {options.latency_ms:g} ms latency on every Ango REST call and every asset download "
         f"(emulator); batch_size {options.batch_size}, job_size {options.job_size} (one import call per "
-        f"job); fixed-latency model {options.seconds_per_batch:g} s per batch; {options.concurrency} jobs "
-        f"at once per worker process; W = {options.workers}, so (d) has {slots} job slots.",
-        f"Projects: {sizes} assets. For fixed-latency that is "
-        f"{_jobs(options.assets_for('fixed-latency'), options.job_size)} jobs, "
-        f"{_jobs(options.assets_for('fixed-latency'), options.job_size) / slots:g} per job slot of (d), "
-        "so that the work can spread over every slot. (b) runs on a project of its own of "
-        f"min(N, {options.stock_assets}) assets (the same images): the stock way is sequential, its "
-        "rate does not depend on the project's size, and it is the slowest mode by far.",
-        f"Rounds: every mode ran {options.rounds} times, interleaved ((a), (b), (c), (d), (e), then "
-        "again), each mode's processes started once and kept: the table's figures are medians, the "
-        f"spread (min{DASH}max) beside them; ratios are between medians, and a target is met only if the "
-        "medians meet it.",
+        f"job); the fixed-latency model, standing in for a large GPU model, {options.seconds_per_batch:g} s "
+        f"per batch of {options.fixed_batch_size}, one batch at a time per worker; "
+        f"{options.concurrency} jobs at once per worker process; W = {', '.join(map(str, fleets))}. "
+        "ANGO_BATCH_JOBS_AHEAD_PER_RUN: its default 16, raised to the fleet's job slots where there are "
+        "more, as README advises.",
+        f"Projects: {sizes} assets ((a) and (b) of fixed-latency). Each fixed-latency product row has "
+        f"a project of its own, one job per job slot, so that every run is about one worker's share of "
+        f"work long: {projects}. (b) runs on a project of its own of min(N, {options.stock_assets}) "
+        "assets (the same images): the stock way is sequential, its rate does not depend on the "
+        "project's size, and it is the slowest mode by far.",
+        f"Rounds: every mode ran {options.rounds} times, interleaved ((a), (b), (c), (d), then again), "
+        "each mode's processes started once and kept; (e) and (f) likewise, each a block of its own "
+        f"after the model's: the table's figures are medians, the spread (min{DASH}max) beside them; "
+        "ratios are between medians, and a target is met only if the medians meet it.",
         _modes_note(options),
         f"(e) field limit: the emulator's rate limit on, {options.field_requests} calls per "
         f"{options.field_window_s:g} s per API key (Hub's documented 100 a minute, scaled down to a "
-        f"shorter window), {options.workers} workers with ANGO_REQUESTS_PER_MINUTE={options.field_budget:g} "
-        f"(the product's default), on a project of {options.field_assets} assets. Every other row: "
-        "no limit at the emulator, and the adapter's budget raised to match (infra/processes.py).",
+        f"shorter window), W workers on one key with ANGO_REQUESTS_PER_MINUTE={options.field_budget:g} "
+        f"(the product's default) and the shared Hub budget on (its default), on a project of "
+        f"{options.field_assets} assets, the model at {options.field_seconds_per_batch:g} s per batch of "
+        f"{options.batch_size}, so the fleet waits on Hub. Every other row: no limit at the emulator, "
+        "and the adapter's budget raised to match (infra/processes.py).",
+        f"(f) fair turns: one fleet of {options.fair_workers} workers (JobsAheadPerRun 16, the default) "
+        f"serving two users of one Hub: a {big}-asset run and a {small}-asset run on another project "
+        f"and key, the model at {options.fair_seconds_per_batch:g} s per batch of "
+        f"{options.fixed_batch_size}. Each round: the big run alone, the small run alone, then the big "
+        f"run with the small one clicked {options.fair_click_after_s:g} s after it. The big rows' CPU "
+        "and RSS cover the whole of each block.",
     ]
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from handler.contract.settings import Settings
 from infra import demo_data
 from infra.emulator.control import EmulatorControl
 from infra.processes import AdapterProcesses, adapter_env
@@ -28,7 +29,8 @@ from .results import RunSample
 from .startup import StartTimes, start_times
 from .watch import Click, RunWatch, click_and_wait
 
-READY_TIMEOUT = 120.0  # many processes start at once on few cores
+READY_TIMEOUT = 300.0  # many processes start at once on few cores (32 workers: ~2 minutes)
+DEFAULT_JOBS_AHEAD: int = Settings.model_fields["jobs_ahead_per_run"].default
 PROBE_SETTLE_SECONDS = 0.3  # the probe writes its counts every 0.1 s
 
 
@@ -44,6 +46,9 @@ class ProductSession:
     workers: int
     assets: int  # in the emulator's benchmark project
     extra_env: dict[str, str] = field(default_factory=dict)  # e.g. the field limit's Hub budget
+    # The fixed-latency model's pace in this session's Config JSON; None: the options'
+    seconds_per_batch: float | None = None
+    batch_size: int | None = None
     processes: AdapterProcesses = field(init=False)
     probe_dir: Path = field(init=False)  # the AWS call probe's counts, one file per process
     rss_runs: list[RssSampler] = field(default_factory=list)  # the workers' RSS, per run
@@ -54,7 +59,12 @@ class ProductSession:
         self.probe_dir = self.log_dir / "aws-probe"
         self.probe_dir.mkdir(parents=True, exist_ok=True)
         probe = probe_env(self.probe_dir, os.environ.get("PYTHONPATH"))
-        extra = {"ANGO_BATCH_MODEL": model_of(self.model), **probe, **self.extra_env}
+        extra = {
+            "ANGO_BATCH_MODEL": model_of(self.model),
+            "ANGO_BATCH_JOBS_AHEAD_PER_RUN": str(jobs_ahead(self.workers, self.options.concurrency)),
+            **probe,
+            **self.extra_env,
+        }
         env = adapter_env(
             self.stack, self.emulator.base_url, self.plugin.id, self.plugin.secret, self.aws.env, extra
         )
@@ -81,9 +91,15 @@ class ProductSession:
                     f"worker-{n} never polled the job queue:\n{self.tail(f'worker-{n}')}"
                 ) from None
 
-    def click(self, knobs: dict[str, object] | None = None) -> Click:
-        mapping, config = category_mapping(self.model), config_json(self.model, self.options)
-        return Click(self.plugin.id, demo_data.BENCH_PROJECT_ID, mapping, config, knobs)
+    def click(
+        self,
+        knobs: dict[str, object] | None = None,
+        project_id: str = demo_data.BENCH_PROJECT_ID,
+        api_key: str = demo_data.API_KEY,
+    ) -> Click:
+        mapping = category_mapping(self.model)
+        config = config_json(self.model, self.options, "skip", self.seconds_per_batch, self.batch_size)
+        return Click(self.plugin.id, project_id, mapping, config, knobs, api_key)
 
     def run(self, knobs: dict[str, object] | None = None) -> RunSample:
         """One click, measured: the run as the emulator saw it, SQS calls, RSS and CPU."""
@@ -139,3 +155,9 @@ class ProductSession:
 
     def all_processes(self) -> list[subprocess.Popen[bytes]]:
         return self.processes.all()
+
+
+def jobs_ahead(workers: int, concurrency: int) -> int:
+    """ANGO_BATCH_JOBS_AHEAD_PER_RUN as README tells a user to deploy it: the default, raised to the
+    fleet's job slots where it has more (at 16, 32 workers' 64 slots would run 16 jobs of a run)."""
+    return max(DEFAULT_JOBS_AHEAD, workers * concurrency)

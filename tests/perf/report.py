@@ -7,6 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from .accounting import localstack_background, median_split
 from .figures import figures
 from .options import BenchOptions
 from .results import MODE_ALONE, BenchResults, ModeRow
@@ -31,6 +32,7 @@ HEADER = (
     "downloads/asset",
     "peak RSS/process (MB)",
     "CPU: machine busy / own cores",
+    "CPU/asset (core-ms): product / test bed",
     "pre-labeled / expected",
 )
 
@@ -77,6 +79,7 @@ def _cells(row: ModeRow, alone: ModeRow | None) -> tuple[str, ...]:
         _text(row.per_asset(lambda r: r.downloads), 2),
         _text(row.stat(lambda r: r.peak_rss_mb), 0),
         _cpu(row),
+        _cpu_per_asset(row, alone),
         f"expects {row.expected_prelabeled}" if is_alone else _labeled(row),
     )
 
@@ -87,6 +90,14 @@ def _cpu(row: ModeRow) -> str:
     if busy is None or own is None:
         return NA
     return f"{busy.median:.0%} / {own.median:.2f}"
+
+
+def _cpu_per_asset(row: ModeRow, alone: ModeRow | None) -> str:
+    """Core-ms an asset, medians: the mode's own processes, and the test bed (the emulator and
+    LocalStack, beyond what LocalStack used while the model's (a) asked nothing of it)."""
+    background = localstack_background(alone.runs) if alone is not None else 0.0
+    split = median_split(row.runs, background)
+    return NA if split is None else f"{split.own:.1f} / {split.test_bed:.1f}"
 
 
 def _labeled(row: ModeRow) -> str:

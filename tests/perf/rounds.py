@@ -1,6 +1,7 @@
 """One model's block of the benchmark: every mode's processes started once, then rounds of the
-model's modes (options.MODES: (a), (b), (c), (d) and, for the field limit's model, (e)), one run of
-each mode per round, so that whatever else the machine does at a moment touches every mode alike."""
+model's modes (options.MODES: (a), (b), (c) and (d) at each of its fleet sizes), one run of each mode
+per round, so that whatever else the machine does at a moment touches every mode alike. The field
+limit's (e) has a block of its own (field_limit.py): its fleets would not fit in memory beside these."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import contextlib
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Protocol
@@ -20,12 +21,12 @@ from .model_alone import DecodedAssets, load_assets, measure_model_alone
 from .options import VIDEO, BenchOptions, category_mapping, config_json, model_of, video_env
 from .processes import say, stop_all
 from .product_runner import ProductSession
-from .results import MODE_ALONE, MODE_STOCK, BenchResults, RunSample, mode_field, mode_product
+from .results import MODE_ALONE, MODE_STOCK, BenchResults, RunSample, mode_product
 from .stock_runner import StockSession
 from .video_alone import VideoFiles, load_videos, measure_video_alone
 
 
-class _Session(Protocol):
+class Session(Protocol):
     def start(self) -> None: ...
     def wait_ready(self) -> None: ...
     def all_processes(self) -> list[subprocess.Popen[bytes]]: ...
@@ -39,7 +40,6 @@ class ModelBench:
     assets: DecodedAssets | VideoFiles  # the video row's (a) decodes the videos itself
     stock: StockSession | None  # None where the model does not run (b)
     product: dict[str, ProductSession]  # mode -> its session
-    field_knobs: dict[str, object] = field(default_factory=dict)
     expected: Callable[[int], int] | None = None  # pre-labels a project of N assets gets, from (a)
 
     def round(self, number: int) -> None:
@@ -48,8 +48,7 @@ class ModelBench:
         if self.stock is not None:
             self._add(MODE_STOCK, 1, self.stock.assets, self.stock.run())
         for mode, session in self.product.items():
-            knobs = self.field_knobs if mode.startswith("(e)") else None
-            self._add(mode, session.workers, session.assets, session.run(knobs))
+            self._add(mode, session.workers, session.assets, session.run())
 
     def _run_alone(self) -> None:
         model, mapping = model_of(self.model), category_mapping(self.model)
@@ -61,7 +60,8 @@ class ModelBench:
             sample = RunSample(assets=len(self.assets.paths), seconds=video.seconds, cpu=video.cpu)
             expected = video.expected_prelabeled(len(self.assets.paths))
         else:
-            alone = measure_model_alone(self.assets, model, config, mapping, self.options.alone_max)
+            most = self.options.alone_max_for(self.model)
+            alone = measure_model_alone(self.assets, model, config, mapping, most)
             self.expected = self.expected or partial(alone.expected_prelabeled, self.assets)
             sample = RunSample(assets=alone.timed_assets, seconds=alone.seconds, cpu=alone.cpu)
             expected = alone.expected_prelabeled(self.assets, len(self.assets.keys))
@@ -86,18 +86,17 @@ def model_bench(
             bench_emulator(n_assets, options.latency_ms, model, options.video_seconds, options.video_size)
         )
         stock = _stock_session(stack, model, options, logs) if options.runs_mode(model, "b") else None
-        counts = [n for mode, n in (("c", 1), ("d", options.workers)) if options.runs_mode(model, mode)]
+        fleets = [1] if options.runs_mode(model, "c") else []
+        fleets += list(options.fleets_for(model)) if options.runs_mode(model, "d") else []
         product = {
             mode_product(workers): _product_session(stack, main, aws, model, options, logs, workers)
-            for workers in counts
+            for workers in fleets
         }
         assets = _load_videos(stack, main) if model == VIDEO else load_assets(main)
         bench = ModelBench(model, options, results, assets, stock, product)
-        if options.runs_mode(model, "e"):
-            _add_field_session(stack, bench, aws, logs)
-        sessions: list[_Session] = [*([stock] if stock else []), *product.values()]
-        stack.callback(_stop, sessions, options.stop_grace)
-        _start(sessions)
+        sessions: list[Session] = [*([stock] if stock else []), *product.values()]
+        stack.callback(stop_sessions, sessions, options.stop_grace)
+        start_sessions(sessions)
         yield bench
     for mode, session in product.items():
         results.sqs_breakdown[f"{model} {mode}"] = dict(session.sqs_ops)
@@ -129,49 +128,25 @@ def _product_session(
     logs: Path,
     workers: int,
 ) -> ProductSession:
-    """(c) or (d): a stack and a plugin of its own, on the model's main emulator."""
-    name = "c" if workers == 1 else "d"
+    """(c) or (d): a stack and a plugin of its own, on the model's main emulator, or on an emulator of
+    its own where its project is of another size (fixed-latency's, one job per job slot)."""
+    name = "c" if workers == 1 else f"d{workers}"
+    n_assets = options.fleet_assets(model, workers)
+    if n_assets != options.assets_for(model):
+        emulator = stack.enter_context(bench_emulator(n_assets, options.latency_ms, model))
     outputs = stack.enter_context(fresh_stack())
     plugin = add_plugin(emulator, name)
     env = video_env(options) if model == VIDEO else {}
-    return ProductSession(
-        emulator, aws, outputs, model, options, logs / name, plugin, workers, options.assets_for(model), env
-    )
+    return ProductSession(emulator, aws, outputs, model, options, logs / name, plugin, workers, n_assets, env)
 
 
-def _add_field_session(stack: contextlib.ExitStack, bench: ModelBench, aws: LocalAws, logs: Path) -> None:
-    """(e): W workers at the product's default Hub budget against the emulator's rate limit."""
-    options = bench.options
-    emulator: EmulatorControl = stack.enter_context(
-        bench_emulator(options.field_assets, options.latency_ms, bench.model)
-    )
-    budget = {"ANGO_REQUESTS_PER_MINUTE": f"{options.field_budget:g}"}
-    bench.product[mode_field(options.workers)] = ProductSession(
-        emulator,
-        aws,
-        stack.enter_context(fresh_stack()),
-        bench.model,
-        options,
-        logs / "e",
-        add_plugin(emulator, "e"),
-        options.workers,
-        options.field_assets,
-        budget,
-    )
-    bench.field_knobs = {
-        "rate_limit": True,
-        "rate_limit_requests": options.field_requests,
-        "rate_limit_window_s": options.field_window_s,
-    }
-
-
-def _start(sessions: list[_Session]) -> None:
+def start_sessions(sessions: list[Session]) -> None:
     for session in sessions:
         session.start()
     for session in sessions:
         session.wait_ready()
 
 
-def _stop(sessions: list[_Session], grace: float) -> None:
+def stop_sessions(sessions: list[Session], grace: float) -> None:
     """All at once: idle workers sit in long polls, and their stops overlap."""
     stop_all([p for s in sessions for p in s.all_processes()], grace)

@@ -1,5 +1,6 @@
-"""The benchmark end to end at smoke size: fixed-latency on 16 assets, every mode, OCR on 6 and the
-video row on one 10 s video (their modes (a) and (c)), 2 workers, 5 ms of latency, two rounds."""
+"""The benchmark end to end at smoke size: fixed-latency on 16 assets, every mode, fair turns (an
+8-asset run into a 200-asset one), OCR on 6 and the video row on one 10 s video (their modes (a) and
+(c)), 2 workers, 5 ms of latency, two rounds."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .options import QUICK_ASSETS
+from .options import QUICK, QUICK_ASSETS
 from .report import HEADER
 
 pytestmark = pytest.mark.integration
@@ -26,6 +27,13 @@ MODES = [
     "(e) field limit, 2 workers",
 ]
 OCR_MODES = ["(a) model alone", "(c) product, 1 worker"]  # the video row's too
+FAIR_BIG, FAIR_SMALL = QUICK["fair_assets"]
+FAIR_ROWS = [
+    ("(f) big run alone", FAIR_BIG),
+    ("(f) small run alone", FAIR_SMALL),
+    ("(f) big run, the small one clicked 2 s in", FAIR_BIG),
+    ("(f) small run, clicked 2 s into the big one", FAIR_SMALL),
+]
 
 
 def _table(text: str) -> list[list[str]]:
@@ -57,9 +65,10 @@ def test_quick_benchmark_fills_every_row_and_labels_every_asset(localstack: str,
     _check_rows([row for row in rows if row[0] == "fixed-latency"])
     _check_ocr_rows([row for row in rows if row[0] == "ocr"])
     _check_video_rows([row for row in rows if row[0] == "video"])
+    _check_fair_rows([row for row in rows if row[0] == "fair-turns"])
 
     targets = [line for line in report.splitlines() if line.startswith("- ") and "**" in line]
-    assert len(targets) == 15
+    assert len(targets) == 16
     # The Haar target (no Haar run) and the large rows' Hub calls (a quick run has no 4,000 assets).
     not_measured = [line for line in targets if "**not measured**" in line]
     assert len(not_measured) == 2 and "Haar" in not_measured[0] and "4000+ assets" in not_measured[1]
@@ -70,6 +79,8 @@ def test_quick_benchmark_fills_every_row_and_labels_every_asset(localstack: str,
     )
     for name in ("listener accept p99", "worker RSS flat", "click → 1st pre-label", "Field limit (e)"):
         assert name in report
+    fair = [line for line in targets if line.startswith("- Fair turns:")]
+    assert len(fair) == 2 and not any("**not measured**" in line for line in fair), fair
     assert "at commit " in report
 
 
@@ -111,3 +122,12 @@ def _check_video_rows(rows: list[list[str]]) -> None:
         assert row[cell["runs"]] == str(ROUNDS) and row[3] == "1" and _median(row[cell["assets/s"]]) > 0
     assert rows[0][-1] == "expects 1" and rows[1][-1] == "1 / 1, 0 failed"
     assert _median(rows[1][cell["peak RSS/process (MB)"]]) > 0
+
+
+def _check_fair_rows(rows: list[list[str]]) -> None:
+    """Each run, alone and beside the other, labeled every asset of its own project."""
+    cell = {name: HEADER.index(name) for name in HEADER}
+    assert [(row[1], int(row[3])) for row in rows] == FAIR_ROWS
+    for row, (_, assets) in zip(rows, FAIR_ROWS, strict=True):
+        assert row[cell["runs"]] == str(ROUNDS) and _median(row[cell["time (s)"]]) > 0
+        assert row[-1] == f"{assets} / {assets}, 0 failed", row

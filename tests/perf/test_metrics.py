@@ -10,12 +10,21 @@ import pytest
 
 from .accept_run import percentile
 from .calls import ango_calls, exit_line_calls, probe_calls, service_total
+from .fair_turns import BIG_ALONE, SMALL_ALONE, big_beside, small_beside
 from .memory import rss_drift
 from .notes import _jobs
-from .results import ModeRow, RunSample
+from .options import BenchOptions
+from .results import ModeRow, RunSample, mode_field
 from .spread import spread
 from .startup import start_times
-from .targets import large_hub_target, per_asset_target, ratio_target
+from .targets import (
+    fair_turns_targets,
+    field_target,
+    large_hub_target,
+    per_asset_target,
+    ratio_target,
+    scaling_share,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -140,3 +149,56 @@ def test_start_times_come_from_the_workers_job_lines_of_this_run_only() -> None:
     )
     assert start_times([worker_0], "r1", clicked, slots=4).slots_busy == 2.5  # fewer jobs than slots
     assert "every job slot busy 3.50 s" in times.text()
+
+
+def _field_row(runs: list[tuple[int, int, float]], workers: int = 8) -> ModeRow:
+    """(Hub calls, 429s, seconds) per run, every asset of 1000 labeled."""
+    row = ModeRow("fixed-latency", mode_field(workers), workers, expected_prelabeled=1000)
+    row.runs = [
+        RunSample(1000, seconds, prelabeled=1000, failed_assets=0, hub_calls=calls, throttled=throttled)
+        for calls, throttled, seconds in runs
+    ]
+    return row
+
+
+def test_field_target_wants_most_of_the_budget_used_and_few_429s() -> None:
+    options = BenchOptions()  # Hub's 20 calls per 12 s: 100 a minute
+    used = field_target(_field_row([(92, 0, 60.0), (95, 0, 60.0), (90, 0, 60.0)]), options)
+    assert used.met is True and "92% of the budget" in used.figures
+    idle = field_target(_field_row([(80, 0, 60.0)] * 3), options)  # 80% of the budget: too little
+    assert idle.met is False
+    throttled = field_target(_field_row([(100, 2, 60.0)] * 3), options)  # 2% of calls refused
+    assert throttled.met is False and "2.00% of Hub calls" in throttled.figures
+    lost = _field_row([(95, 0, 60.0)] * 3)
+    lost.runs[1] = RunSample(1000, 60.0, prelabeled=999, failed_assets=1, hub_calls=95, throttled=0)
+    assert field_target(lost, options).met is False
+    assert field_target(None, options).met is None
+
+
+def test_scaling_share_is_issue_23s_per_fleet_size() -> None:
+    assert scaling_share(8) == 0.90 and scaling_share(32) == 0.85
+
+
+def _fair_rows(
+    big_alone: float, small_alone: float, big_beside_s: float, small_beside_s: float
+) -> list[ModeRow]:
+    after = BenchOptions().fair_click_after_s
+    rows = []
+    for mode, assets, seconds in (
+        (BIG_ALONE, 10_000, big_alone),
+        (SMALL_ALONE, 100, small_alone),
+        (big_beside(after), 10_000, big_beside_s),
+        (small_beside(after), 100, small_beside_s),
+    ):
+        rows.append(ModeRow("fair-turns", mode, runs=[RunSample(assets, seconds)] * 3))
+    return rows
+
+
+def test_fair_turns_targets_judge_the_small_runs_wait_and_the_big_runs_growth() -> None:
+    options = BenchOptions()
+    small, big = fair_turns_targets(_fair_rows(70.0, 8.0, 76.0, 15.0), options)
+    assert small.met is True and "1.88x" in small.figures
+    assert big.met is True and "+6.0 s" in big.figures
+    small, big = fair_turns_targets(_fair_rows(70.0, 8.0, 79.0, 17.0), options)
+    assert small.met is False and big.met is False  # 2.12x; 9 s more than alone, beyond the 8
+    assert all(t.met is None for t in fair_turns_targets([], options))

@@ -32,6 +32,7 @@ class Click:
     category_schema: list[dict[str, str]]
     config_json: str
     knobs: dict[str, Any] | None = None  # emulator knobs for this run, set after the reset
+    api_key: str = demo_data.API_KEY  # the user who clicks: their key is the run's
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,15 @@ def click(emulator: EmulatorControl, run: Click) -> str:
     emulator.reset()
     if run.knobs:
         emulator.configure(**run.knobs)
+    return start(emulator, run)
+
+
+def start(emulator: EmulatorControl, run: Click) -> str:
+    """Click Run on Batch A as it is, without a reset (a second run beside one under way)."""
     return emulator.start_run(
         run.plugin_id,
         run.project_id,
-        demo_data.API_KEY,
+        run.api_key,
         category_schema=run.category_schema,
         batches=[demo_data.BATCH_A_ID],
         config_json=run.config_json,
@@ -113,7 +119,11 @@ def click(emulator: EmulatorControl, run: Click) -> str:
 
 def click_and_wait(emulator: EmulatorControl, run: Click, timeout: float) -> RunWatch:
     """Click, wait for the answer, and read the run back from the emulator."""
-    session = click(emulator, run)
+    return watch_run(emulator, run, click(emulator, run), timeout)
+
+
+def watch_run(emulator: EmulatorControl, run: Click, session: str, timeout: float) -> RunWatch:
+    """Wait for a clicked run's answer and read it back from the emulator."""
     state = _wait(emulator, session, timeout)
     response = state["responses"][0]
     if response.get("error") or not state["completedAt"]:
