@@ -114,10 +114,10 @@ def _find_assets(project: Project, item: dict[str, Any], base_url: str) -> list[
         raise _ItemError("item must name its asset by exactly one of externalId or data")
     if "externalId" in item:
         key = item["externalId"]
-        found = [a for a in project.assets if a.external_id == key]
+        found = project.assets_by_external_id(key) if isinstance(key, str) else []
     else:
         key = item["data"]
-        found = [a for a in project.assets if a.data_url(base_url, project.id) == key]
+        found = project.assets_by_url(base_url, key) if isinstance(key, str) else []
     if not isinstance(key, str) or not found:
         raise _ItemError(f"no asset in project {project.id} matches {key!r}")
     return found

@@ -36,3 +36,16 @@ def test_uploads_are_ordinary_to_do_assets_of_their_own_appended_as_the_newest()
         assert asset.content == b"jpeg-bytes" and asset.batches == ["B"]  # copied from the one with a file
         assert asset.external_id.startswith("upload-") and asset.filename == f"{asset.id}.jpg"
     assert upload_copies(project, 0) == [] and len(project.assets) == 5
+
+
+def test_assets_uploaded_after_a_lookup_are_found_by_file_url_and_external_id():
+    """The project's lookups are indexed; an upload (the one way assets are added) is seen at once."""
+    first = _asset(1)
+    project = Project(id="p", name="p", category_schema={}, batches=[], stages=[], assets=[first])
+    assert project.asset_by_filename(first.filename) is first  # the index is made here
+    (copy,) = upload_copies(project, 1)
+    assert project.asset_by_filename(copy.filename) is copy
+    assert project.asset_by_url("http://hub", f"http://hub/files/p/{copy.filename}") is copy
+    assert project.assets_by_external_id(copy.external_id) == [copy]
+    assert project.asset_by_filename("nothing.jpg") is None
+    assert project.asset_by_url("http://hub", f"http://other/files/p/{copy.filename}") is None
