@@ -29,10 +29,10 @@ unit: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -m unit
 
 .PHONY: bench
-# The benchmark (tests/perf/bench.py): three interleaved rounds of every mode, about 18-21 minutes on
-# 2 cores. The report (medians with their spread, targets, notes, the run's date and commit) goes to
+# The benchmark (tests/perf/bench.py): three interleaved rounds of every mode, about 40 minutes on
+# 2 cores (the fixed-latency fleets, field limit and fair turns about 28 of them). The report (medians with their spread, targets, notes, the run's date and commit) goes to
 # out/bench.md; README's Performance section is updated from it by hand.
-# BENCH_ARGS="--quick" is a one-minute smoke run.
+# BENCH_ARGS="--quick" is a smoke run of a few minutes.
 bench: $(VENV)/.installed $(LS_VENV)/.installed
 	$(VENV)/bin/python -m tests.perf.bench $(BENCH_ARGS)
 
