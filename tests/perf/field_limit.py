@@ -1,6 +1,7 @@
 """(e) The field limit: fleets of W workers (each of options.workers) on one API key, at the
 product's default Hub budget, against an emulator that limits each key to Hub's rate. A block of its
-own after the fixed-latency model's: 8 + 32 more workers would not fit in memory beside (c) and (d).
+own after the fixed-latency model's: 8 + 32 more workers at ~200 MB each, beside (c) and (d)'s
+41, would crowd a 24 GB machine.
 
 Every worker of every fleet draws from the key's one shared budget (handler/contract/hub_budget.py),
 so the figures are: how much of the key's budget the fleet used while its work waited on Hub, and

@@ -65,7 +65,7 @@ def _setup(options: BenchOptions) -> list[str]:
 def _modes_note(options: BenchOptions) -> str:
     """Which modes each model ran (options.MODES), and why OCR and the video row run only two."""
     ran = "; ".join(
-        f"{m} " + ", ".join(f"({mode})" for mode in MODES[m] if options.runs_mode(m, mode))
+        f"{m} " + ", ".join(f"({mode})" for mode in _modes_run(options, m))
         for m in MODELS
         if m in options.models
     )
@@ -92,12 +92,19 @@ def _modes_note(options: BenchOptions) -> str:
     )
 
 
+def _modes_run(options: BenchOptions, model: str) -> list[str]:
+    """The model's modes this run, (f) with fixed-latency's where fair turns run."""
+    modes = [mode for mode in MODES[model] if options.runs_mode(model, mode)]
+    return [*modes, "f"] if model == "fixed-latency" and options.fair_assets[0] > 0 else modes
+
+
 def _definitions(options: BenchOptions) -> list[str]:
     return [
         f"Machine: {os.cpu_count()} CPUs ({_cpu_model()}), Python {platform.python_version()}, OpenCV "
         f"{cv2.__version__} with {cv2.getNumThreads()} threads; LocalStack, the emulators, every listener, "
         "worker and plugin share these CPUs, and so does whatever else runs on the machine.",
-        f"(a) times `predict` alone over the first min(N, {options.alone_max}) assets, decoded in memory "
+        f"(a) times `predict` alone over the first min(N, {options.alone_max}) assets "
+        f"({options.alone_max_for('fixed-latency')} for fixed-latency: 1.7 s a batch), decoded in memory "
         "beforehand, in batches of batch_size; its expected pre-label count covers all N. The video "
         "row's (a) is timed from a local copy of each video: OpenCV decoding it (grab every frame, "
         "retrieve every frame_stride-th) plus `predict` on the sampled frames in batches of batch_size.",

@@ -1,7 +1,7 @@
 """One model's block of the benchmark: every mode's processes started once, then rounds of the
 model's modes (options.MODES: (a), (b), (c) and (d) at each of its fleet sizes), one run of each mode
 per round, so that whatever else the machine does at a moment touches every mode alike. The field
-limit's (e) has a block of its own (field_limit.py): its fleets would not fit in memory beside these."""
+limit's (e) has a block of its own (field_limit.py): its 40 workers beside these would crowd memory."""
 
 from __future__ import annotations
 
