@@ -245,18 +245,14 @@ def fair_turns_targets(rows: list[ModeRow], options: BenchOptions) -> list[Targe
     """The small run beside the big one within 2x of its time alone; the big run longer than alone
     by no more than the small run's time alone (its work, done on the same fleet)."""
     after = options.fair_click_after_s
-    big_alone, small_alone = (find_row(rows, FAIR_MODEL, m) for m in (BIG_ALONE, SMALL_ALONE))
-    big_beside_row = find_row(rows, FAIR_MODEL, big_beside(after))
-    small_beside_row = find_row(rows, FAIR_MODEL, small_beside(after))
+    modes = (BIG_ALONE, SMALL_ALONE, big_beside(after), small_beside(after))
+    big_s, small_s, big_b, small_b = (_seconds(find_row(rows, FAIR_MODEL, mode)) for mode in modes)
     big, small = options.fair_assets
     texts = (
         f"Fair turns: a {small}-asset run clicked {after:g} s into a {big}-asset run (another key) is "
         f"answered within {FAIR_SMALL_FACTOR:g}x of its time alone",
         f"Fair turns: the {big}-asset run takes no longer than alone plus the small run's time alone",
     )
-    seconds = [r.stat(lambda run: run.seconds) if r else None for r in (big_alone, small_alone)]
-    beside = [r.stat(lambda run: run.seconds) if r else None for r in (big_beside_row, small_beside_row)]
-    (big_s, small_s), (big_b, small_b) = seconds, beside
     if big_s is None or small_s is None or big_b is None or small_b is None:
         return [Target(text, None, "not run") for text in texts]
     factor = small_b.median / small_s.median
@@ -277,6 +273,10 @@ def fair_turns_targets(rows: list[ModeRow], options: BenchOptions) -> list[Targe
             f"alone are {share:.1f} s of the fleet's work",
         ),
     ]
+
+
+def _seconds(row: ModeRow | None) -> Spread | None:
+    return row.stat(lambda run: run.seconds) if row else None
 
 
 def find_row(rows: list[ModeRow], model: str, mode: str) -> ModeRow | None:
