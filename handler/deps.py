@@ -17,6 +17,7 @@ from handler.contract.queues import MessageQueue
 from handler.contract.records import RunRecord
 from handler.contract.redaction import in_flight
 from handler.contract.settings import Settings
+from handler.inference.model_turns import ModelTurns
 
 
 @dataclass
@@ -31,8 +32,8 @@ class Deps:
     _model: Model[Any] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Models are not assumed thread-safe (OpenCV's cascade is not): one predict at a time per
-    # process, while downloads and imports of other jobs go on around it.
-    model_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # process, while downloads and imports of other jobs go on around it; the jobs take turns.
+    model_turns: ModelTurns = field(default_factory=ModelTurns, repr=False)
 
     @property
     def model(self) -> Model[Any]:

@@ -26,6 +26,7 @@ from handler.contract.retry import HubBusyError
 from handler.deps import Deps
 from handler.import_journal import ImportJournal
 from handler.importer import Importer
+from handler.inference.model_turns import job_place
 from handler.inference.paged_assets import (
     JobWork,
     PagedKind,
@@ -143,7 +144,7 @@ def _infer(
     ]
     paged_ids = {asset.asset_id for asset, _ in paged}
     stills = [asset for asset in todo if asset.asset_id not in paged_ids]
-    ready, taken = [], 0
+    ready, taken, place = [], 0, job_place(job_id)
     window = max(deps.settings.download_concurrency, 2 * config.batch_size)
     with ThreadPoolExecutor(deps.settings.download_concurrency) as pool:
         read = _reading(deps, reader)
@@ -155,7 +156,7 @@ def _infer(
             taken += len(batch)
             with tally.timed("download"):
                 loaded = _collect(batch, tally, paged, reads)
-            for asset, image, predictions in _predict(loaded, context, deps, tally):
+            for asset, image, predictions in _predict(loaded, context, deps, tally, place):
                 size = _size_of(image)
                 labels = build_item(run.run_id, asset, size, predictions, targets, config)
                 tally.predicted(labels)
@@ -235,13 +236,13 @@ def _collect(
 
 
 def _predict(
-    loaded: list[Loaded], context: PredictContext[Any], deps: Deps, tally: JobTally
+    loaded: list[Loaded], context: PredictContext[Any], deps: Deps, tally: JobTally, place: int
 ) -> Iterator[tuple[AssetRef, Readable, list[Prediction]]]:
     if not loaded:
         return
     images = [image for _, image in loaded]
     try:
-        predictions = predict_checked(images, context, deps, tally)
+        predictions = predict_checked(images, context, deps, tally, place)
     except BadModelOutputError as exc:
         logger.error("run %s: bad model output: %s", context.run_id, exc)
         for asset, _ in loaded:
@@ -250,7 +251,7 @@ def _predict(
     except Exception:
         if len(loaded) > 1:  # find the one image the model chokes on; the others still count
             for single in loaded:
-                yield from _predict([single], context, deps, tally)
+                yield from _predict([single], context, deps, tally, place)
             return
         logger.exception("run %s: model failed on asset %s", context.run_id, loaded[0][0].asset_id)
         tally.fail(loaded[0][0], "the model failed on this image")

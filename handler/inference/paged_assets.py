@@ -25,6 +25,7 @@ from handler.contract.model import Image, PredictContext
 from handler.contract.records import RunRecord
 from handler.contract.retry import HubBusyError
 from handler.deps import Deps
+from handler.inference.model_turns import job_place
 from handler.inference.predict import predict_checked
 from handler.inference.tally import JobTally
 from handler.media.kinds import MediaKind, kind_of_url
@@ -132,7 +133,8 @@ def _labels(asset: AssetRef, kind: PagedKind, work: JobWork) -> AssetLabels:
             read_any = True
             first, last = _page_name(kind, batch[0][0]), _page_name(kind, batch[-1][0])
             try:
-                predictions = predict_checked([image for _, image in batch], work.context, deps, work.tally)
+                images = [image for _, image in batch]
+                predictions = predict_checked(images, work.context, deps, work.tally, job_place(job_id))
             except BadModelOutputError as exc:
                 raise AssetError(f"model returned invalid output on {first}..: {exc}") from None
             except Exception:

@@ -1,5 +1,5 @@
-"""One model call: serialised per process (unless the model says it takes calls at once), timed, and
-its answer checked before anything is used."""
+"""One model call: serialised per process (unless the model says it takes calls at once), the jobs
+taking turns (model_turns.py), timed, and its answer checked before anything is used."""
 
 from __future__ import annotations
 
@@ -15,13 +15,18 @@ from handler.outputs.prelabels import validate_output
 
 
 def predict_checked(
-    items: Sequence[Image | EncodedImage | str], context: PredictContext[Any], deps: Deps, tally: JobTally
+    items: Sequence[Image | EncodedImage | str],
+    context: PredictContext[Any],
+    deps: Deps,
+    tally: JobTally,
+    place: int,
 ) -> list[list[Prediction]]:
     """The model's predictions for one batch of images (or texts), one list per item; raises
-    BadModelOutputError for an answer that breaks the contract, and whatever the model raised."""
+    BadModelOutputError for an answer that breaks the contract, and whatever the model raised.
+    `place`: the job's place in its run (`job_place`), which orders the process's turns at the model."""
     # A model that only waits (an endpoint's requests) takes calls from several jobs at once, so its
-    # requests stay in flight across batches; any other holds the process's one model lock.
-    lock = nullcontext() if getattr(deps.model, "concurrent", False) else deps.model_lock
-    with lock, telemetry.timed("ModelSecondsPerImage", per=len(items)), tally.timed("model"):
+    # requests stay in flight across batches; any other waits its turn at the process's one model.
+    turn = nullcontext() if getattr(deps.model, "concurrent", False) else deps.model_turns.take(place)
+    with turn, telemetry.timed("ModelSecondsPerImage", per=len(items)), tally.timed("model"):
         raw = deps.model.predict(items, context)
     return validate_output(raw, items, deps.model_factory.spec)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from handler.contract.model import PredictContext
+from handler.inference.model_turns import ModelTurns
 from handler.inference.predict import predict_checked
 from handler.inference.tally import JobTally
 from handler.runtimes.endpoint.model import EndpointModel
@@ -37,7 +38,7 @@ class Waiting:
 
 class Deps:
     def __init__(self, model: Waiting) -> None:
-        self.model, self.model_lock = model, threading.Lock()
+        self.model, self.model_turns = model, ModelTurns()
         self.model_factory = type("Factory", (), {"spec": type("Spec", (), {"classes": {}, "nested": {}})()})
 
 
@@ -45,7 +46,7 @@ def most_at_once(concurrent: bool) -> int:
     model = Waiting(concurrent)
     deps = Deps(model)
     calls = [
-        threading.Thread(target=predict_checked, args=(["text"], PredictContext(None), deps, JobTally()))
+        threading.Thread(target=predict_checked, args=(["text"], PredictContext(None), deps, JobTally(), 0))
         for _ in range(3)
     ]
     for call in calls:
