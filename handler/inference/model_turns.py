@@ -9,9 +9,10 @@ few turns (a new or small one) gets the model ahead of one that has had many, an
 only the small run's own batches. Ties go in arrival order.
 
 A job that has just had a turn is ready again a few milliseconds later (its next batch was
-downloaded while the model ran). So that its turn is not handed to a job behind it in that gap,
-the model is kept for the job that had it for up to `HOLD_SECONDS` against jobs with a higher
-place; a job with a lower place, or the same, takes it at once.
+downloaded while the model ran). So that its turn is not handed to another run's job behind it in
+that gap, the model is kept for the job that had it for up to `HOLD_SECONDS` against other runs'
+jobs with a higher place; a job with a lower place, or the same, or of the same run, takes it at
+once (one run's jobs serve the same user, and a model kept idle for them would only cost time).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def job_place(job_id: str) -> int:
 
 
 class ModelTurns:
-    """A lock whose waiters are served lowest place first (`take(place)`), arrival order on ties."""
+    """A lock whose waiters are served lowest place first (`take(run_id, place)`), arrival order on
+    ties."""
 
     def __init__(self, hold_seconds: float = HOLD_SECONDS) -> None:
         self._hold_seconds = hold_seconds
@@ -47,8 +49,8 @@ class ModelTurns:
         self._waiting: list[tuple[int, int]] = []  # heap of (place, ticket)
         self._tickets = itertools.count()
         self._busy = False
-        self._kept_for: int | None = None  # the place of the job that had the last turn...
-        self._kept_until = 0.0  # ...and until when jobs with a higher place leave it that turn
+        self._kept_for: tuple[str, int] | None = None  # the last turn's run and place...
+        self._kept_until = 0.0  # ...and until when other runs' jobs with a higher place leave it that turn
 
     @property
     def waiting(self) -> int:
@@ -57,13 +59,13 @@ class ModelTurns:
             return len(self._waiting)
 
     @contextmanager
-    def take(self, place: int) -> Iterator[None]:
+    def take(self, run_id: str, place: int) -> Iterator[None]:
         """Holds the model for the block, once every job waiting with a lower place has had it."""
         with self._changed:
             entry = (place, next(self._tickets))
             heapq.heappush(self._waiting, entry)
             try:
-                while (wait := self._wait_for(entry)) != 0.0:
+                while (wait := self._wait_for(run_id, entry)) != 0.0:
                     self._changed.wait(wait)
             except BaseException:  # interrupted while waiting: out of the queue, or it blocks the rest
                 self._waiting.remove(entry)
@@ -72,20 +74,21 @@ class ModelTurns:
                 raise
             heapq.heappop(self._waiting)
             self._busy = True
+            self._kept_for = (run_id, place)
         try:
             yield
         finally:
             with self._changed:
                 self._busy = False
-                self._kept_for, self._kept_until = place, time.monotonic() + self._hold_seconds
+                self._kept_until = time.monotonic() + self._hold_seconds
                 self._changed.notify_all()
 
-    def _wait_for(self, entry: tuple[int, int]) -> float | None:
+    def _wait_for(self, run_id: str, entry: tuple[int, int]) -> float | None:
         """0 when `entry` may take the model now; else how long to wait before looking again
         (None: until the next change)."""
         if self._busy or self._waiting[0] != entry:
             return None
-        if self._kept_for is not None and entry[0] > self._kept_for:
+        if self._kept_for is not None and self._kept_for[0] != run_id and entry[0] > self._kept_for[1]:
             left = self._kept_until - time.monotonic()
             if left > 0:
                 return left

@@ -26,7 +26,8 @@ def predict_checked(
     `place`: the job's place in its run (`job_place`), which orders the process's turns at the model."""
     # A model that only waits (an endpoint's requests) takes calls from several jobs at once, so its
     # requests stay in flight across batches; any other waits its turn at the process's one model.
-    turn = nullcontext() if getattr(deps.model, "concurrent", False) else deps.model_turns.take(place)
+    concurrent = getattr(deps.model, "concurrent", False)
+    turn = nullcontext() if concurrent else deps.model_turns.take(context.run_id, place)
     with turn, telemetry.timed("ModelSecondsPerImage", per=len(items)), tally.timed("model"):
         raw = deps.model.predict(items, context)
     return validate_output(raw, items, deps.model_factory.spec)

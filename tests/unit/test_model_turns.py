@@ -1,6 +1,6 @@
 """Jobs take turns at a process's one model lowest place in their run first (least attained
-service), ties in arrival order, and the job that just had a turn keeps it for a moment against jobs
-behind it."""
+service), ties in arrival order, and the job that just had a turn keeps it for a moment against other
+runs' jobs behind it."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class Jobs:
     def __init__(self, turns: ModelTurns) -> None:
         self.turns, self.served, self.threads = turns, list[str](), list[threading.Thread]()
 
-    def start(self, name: str, place: int) -> None:
+    def start(self, name: str, place: int) -> None:  # each job a run of its own
         waiting = self.turns.waiting
         thread = threading.Thread(target=self._take, args=(name, place))
         thread.start()
@@ -36,7 +36,7 @@ class Jobs:
         wait_until(lambda: self.turns.waiting == waiting + 1)  # queued before the next one comes
 
     def _take(self, name: str, place: int) -> None:
-        with self.turns.take(place):
+        with self.turns.take(name, place):
             self.served.append(name)
 
     def join(self) -> list[str]:
@@ -47,7 +47,7 @@ class Jobs:
 
 def test_the_job_with_the_lowest_place_in_its_run_goes_first() -> None:
     turns, holding, release = ModelTurns(hold_seconds=0.0), threading.Event(), threading.Event()
-    holder = threading.Thread(target=lambda: _hold(turns, 50, holding, release))
+    holder = threading.Thread(target=lambda: _hold(turns, "big", 50, holding, release))
     holder.start()
     holding.wait(5)
     jobs = Jobs(turns)
@@ -60,7 +60,7 @@ def test_the_job_with_the_lowest_place_in_its_run_goes_first() -> None:
 
 def test_jobs_at_the_same_place_go_in_arrival_order() -> None:
     turns, holding, release = ModelTurns(hold_seconds=0.0), threading.Event(), threading.Event()
-    holder = threading.Thread(target=lambda: _hold(turns, 3, holding, release))
+    holder = threading.Thread(target=lambda: _hold(turns, "first", 3, holding, release))
     holder.start()
     holding.wait(5)
     jobs = Jobs(turns)
@@ -71,42 +71,55 @@ def test_jobs_at_the_same_place_go_in_arrival_order() -> None:
     assert jobs.join() == ["a", "b", "c"]
 
 
-def test_the_job_that_had_the_turn_gets_it_back_before_a_job_behind_it() -> None:
+def test_the_job_that_had_the_turn_gets_it_back_before_another_runs_job_behind_it() -> None:
     turns, order = ModelTurns(hold_seconds=1.0), list[str]()
-    with turns.take(0):
+    with turns.take("small", 0):
         order.append("small, batch 1")
-        waiter = threading.Thread(target=lambda: _take_and_note(turns, 40, "big", order))
+        waiter = threading.Thread(target=lambda: _take_and_note(turns, "big", 40, order))
         waiter.start()
         wait_until(lambda: turns.waiting == 1)
     time.sleep(0.02)  # building the batch's labels, the next batch already downloaded
-    with turns.take(0):
+    with turns.take("small", 0):
         order.append("small, batch 2")
     waiter.join(5)
-    assert order == ["small, batch 1", "small, batch 2", "big"]
+    assert order == ["small, batch 1", "small, batch 2", "big 40"]
 
 
 def test_the_turn_is_kept_no_longer_than_the_hold_when_the_job_does_not_come_back() -> None:
     turns, order = ModelTurns(hold_seconds=0.2), list[str]()
-    with turns.take(0):
-        waiter = threading.Thread(target=lambda: _take_and_note(turns, 40, "big", order))
+    with turns.take("small", 0):
+        waiter = threading.Thread(target=lambda: _take_and_note(turns, "big", 40, order))
         waiter.start()
         wait_until(lambda: turns.waiting == 1)
         released = time.monotonic()
     waiter.join(5)
     waited = time.monotonic() - released
-    assert order == ["big"]
+    assert order == ["big 40"]
     assert 0.15 < waited < 2.0
 
 
 def test_a_job_ahead_is_not_held_back_by_the_job_that_had_the_turn() -> None:
     turns, order = ModelTurns(hold_seconds=5.0), list[str]()
-    with turns.take(40):
-        waiter = threading.Thread(target=lambda: _take_and_note(turns, 0, "small", order))
+    with turns.take("big", 40):
+        waiter = threading.Thread(target=lambda: _take_and_note(turns, "small", 0, order))
         waiter.start()
         wait_until(lambda: turns.waiting == 1)
         released = time.monotonic()
     waiter.join(5)
-    assert order == ["small"]
+    assert order == ["small 0"]
+    assert time.monotonic() - released < 1.0  # not the 5 s hold
+
+
+def test_a_job_of_the_same_run_is_not_held_back() -> None:
+    """One run's jobs serve one user: idling the model between them would only cost time."""
+    turns, order = ModelTurns(hold_seconds=5.0), list[str]()
+    with turns.take("run", 3):
+        waiter = threading.Thread(target=lambda: _take_and_note(turns, "run", 4, order))
+        waiter.start()
+        wait_until(lambda: turns.waiting == 1)
+        released = time.monotonic()
+    waiter.join(5)
+    assert order == ["run 4"]
     assert time.monotonic() - released < 1.0  # not the 5 s hold
 
 
@@ -117,12 +130,14 @@ def test_a_job_place_is_the_number_its_id_ends_with() -> None:
     assert job_place("job") == 0
 
 
-def _hold(turns: ModelTurns, place: int, holding: threading.Event, release: threading.Event) -> None:
-    with turns.take(place):
+def _hold(
+    turns: ModelTurns, run_id: str, place: int, holding: threading.Event, release: threading.Event
+) -> None:
+    with turns.take(run_id, place):
         holding.set()
         release.wait(5)
 
 
-def _take_and_note(turns: ModelTurns, place: int, name: str, order: list[str]) -> None:
-    with turns.take(place):
-        order.append(name)
+def _take_and_note(turns: ModelTurns, run_id: str, place: int, order: list[str]) -> None:
+    with turns.take(run_id, place):
+        order.append(f"{run_id} {place}")
