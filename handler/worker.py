@@ -5,8 +5,10 @@ AWS Batch or any box. Same `run_job` as the Lambda entry; only delivery and ackn
 - Each received job is held on a short lease (`--lease`, default 20 s, set on the receive itself,
   whatever the queue's own visibility timeout), renewed at half of it while the job runs: a job
   whose worker was killed is back on the queue within the lease.
-- Finished jobs are acknowledged in batches of up to 10 (one DeleteMessageBatch), a few seconds
-  at most after they finish.
+- While jobs run, a free job slot long-polls until the next renewal is due, and every running
+  job's lease is renewed in that one call (SQS calls follow the lease, not the clock).
+- Finished jobs are acknowledged in batches of up to 10 (one DeleteMessageBatch), at most a poll
+  after they finish.
 - SIGTERM: stop receiving, give running jobs a grace period, then release the rest, and tell them
   to stop before their next import. A released job goes back as a fresh message (and the old one
   is deleted), so another worker takes it at once and a deploy or scale-in never walks a healthy
@@ -17,6 +19,7 @@ AWS Batch or any box. Same `run_job` as the Lambda entry; only delivery and ackn
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,7 +42,7 @@ from handler.task_protection import TaskProtection
 
 logger = logging.getLogger(__name__)
 ACK_DELAY_SECONDS = 1.0  # how long a finished job may wait for others to share its delete call
-BUSY_POLL_SECONDS = 3  # the longest poll while jobs run: visibility extensions and acks wait for it
+MIN_POLL_SECONDS = 1  # SQS counts long polls in whole seconds; a renewal may come this much late
 
 
 @dataclass
@@ -112,12 +115,15 @@ class Worker:
         return self.summary
 
     def _poll_wait(self, burst: bool) -> int:
-        """Long polls save calls, but while jobs run the loop must come back to acknowledge and
-        extend them; a burst worker wants to see an empty queue quickly."""
+        """Long polls save calls, but while jobs run the loop must come back to renew their leases
+        (due at half of one) and to acknowledge finished ones; a burst worker wants to see an empty
+        queue quickly."""
         if burst or self._to_delete:
-            return 1
-        if self._inflight:  # and extensions, due at half the visibility timeout, must not be late
-            return max(1, min(BUSY_POLL_SECONDS, self._idle_wait, self._visibility // 4))
+            return MIN_POLL_SECONDS
+        if self._inflight:
+            renewed = min(entry.extended_at for entry in self._inflight.values())
+            until_due = renewed + self._visibility / 2 - time.monotonic()
+            return max(MIN_POLL_SECONDS, min(math.ceil(until_due), self._idle_wait))
         return self._idle_wait
 
     def _receive(self, count: int, wait: int) -> list[dict[str, Any]]:
@@ -164,10 +170,14 @@ class Worker:
             logger.warning("could not delete a finished job's message: %s", failure.get("Code"))
 
     def _keep_hidden(self) -> None:
+        """Once any running job's lease is half spent, renew every running job's in one call: jobs
+        renewed together stay due together, instead of a call each at its own time."""
         now = time.monotonic()
-        due = [entry for entry in self._inflight.values() if now - entry.extended_at >= self._visibility / 2]
-        set_visibility(self._sqs, self._url, [entry.receipt for entry in due], self._visibility)
-        for entry in due:
+        if not any(now - entry.extended_at >= self._visibility / 2 for entry in self._inflight.values()):
+            return
+        entries = list(self._inflight.values())
+        set_visibility(self._sqs, self._url, [entry.receipt for entry in entries], self._visibility)
+        for entry in entries:
             entry.extended_at = now
 
     def _shutdown(self) -> None:

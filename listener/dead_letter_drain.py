@@ -17,6 +17,10 @@ from listener.dead_letters import record_dead_job
 from listener.polling import keep_polling
 
 logger = logging.getLogger(__name__)
+# Jobs reach the dead-letter queue rarely, and minutes after their first failure (after every
+# receive they are allowed): after an empty poll the drain rests, so an idle listener's SQS calls
+# are mostly the status relay's. A dead job is then reported at most this much later.
+REST_SECONDS = 10.0
 
 
 class DeadLetterDrain:
@@ -24,7 +28,10 @@ class DeadLetterDrain:
         self._sqs, self._url, self._ledger, self._status = sqs, dlq_url, ledger, status
 
     def run(self, stop: threading.Event) -> None:
-        keep_polling(stop, self._sqs, self._url, self._record, "dead-letter drain")
+        def rest() -> None:  # a wait the stop ends at once, unlike a long poll
+            stop.wait(REST_SECONDS)
+
+        keep_polling(stop, self._sqs, self._url, self._record, "dead-letter drain", idle=rest)
 
     def _record(self, body: str) -> bool:
         try:
