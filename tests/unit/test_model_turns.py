@@ -46,28 +46,18 @@ class Jobs:
 
 
 def test_the_job_with_the_lowest_place_in_its_run_goes_first() -> None:
-    turns, holding, release = ModelTurns(hold_seconds=0.0), threading.Event(), threading.Event()
-    holder = threading.Thread(target=lambda: _hold(turns, "big", 50, holding, release))
-    holder.start()
-    holding.wait(5)
-    jobs = Jobs(turns)
-    for name, place in [("big-51", 51), ("small-0", 0), ("big-52", 52), ("other-7", 7)]:
-        jobs.start(name, place)
-    release.set()
-    holder.join(5)
+    jobs = Jobs(ModelTurns(hold_seconds=0.0))
+    with jobs.turns.take("big", 50):  # these queue while the big run's job 50 has the model
+        for name, place in [("big-51", 51), ("small-0", 0), ("big-52", 52), ("other-7", 7)]:
+            jobs.start(name, place)
     assert jobs.join() == ["small-0", "other-7", "big-51", "big-52"]
 
 
 def test_jobs_at_the_same_place_go_in_arrival_order() -> None:
-    turns, holding, release = ModelTurns(hold_seconds=0.0), threading.Event(), threading.Event()
-    holder = threading.Thread(target=lambda: _hold(turns, "first", 3, holding, release))
-    holder.start()
-    holding.wait(5)
-    jobs = Jobs(turns)
-    for name in ["a", "b", "c"]:
-        jobs.start(name, 3)
-    release.set()
-    holder.join(5)
+    jobs = Jobs(ModelTurns(hold_seconds=0.0))
+    with jobs.turns.take("first", 3):
+        for name in ["a", "b", "c"]:
+            jobs.start(name, 3)
     assert jobs.join() == ["a", "b", "c"]
 
 
@@ -86,41 +76,37 @@ def test_the_job_that_had_the_turn_gets_it_back_before_another_runs_job_behind_i
 
 
 def test_the_turn_is_kept_no_longer_than_the_hold_when_the_job_does_not_come_back() -> None:
-    turns, order = ModelTurns(hold_seconds=0.2), list[str]()
-    with turns.take("small", 0):
-        waiter = threading.Thread(target=lambda: _take_and_note(turns, "big", 40, order))
-        waiter.start()
-        wait_until(lambda: turns.waiting == 1)
-        released = time.monotonic()
-    waiter.join(5)
-    waited = time.monotonic() - released
+    order, waited = handed_over(ModelTurns(hold_seconds=0.2), ("small", 0), ("big", 40))
     assert order == ["big 40"]
     assert 0.15 < waited < 2.0
 
 
 def test_a_job_ahead_is_not_held_back_by_the_job_that_had_the_turn() -> None:
-    turns, order = ModelTurns(hold_seconds=5.0), list[str]()
-    with turns.take("big", 40):
-        waiter = threading.Thread(target=lambda: _take_and_note(turns, "small", 0, order))
-        waiter.start()
-        wait_until(lambda: turns.waiting == 1)
-        released = time.monotonic()
-    waiter.join(5)
+    order, waited = handed_over(ModelTurns(hold_seconds=5.0), ("big", 40), ("small", 0))
     assert order == ["small 0"]
-    assert time.monotonic() - released < 1.0  # not the 5 s hold
+    assert waited < 1.0  # not the 5 s hold
 
 
 def test_a_job_of_the_same_run_is_not_held_back() -> None:
     """One run's jobs serve one user: idling the model between them would only cost time."""
-    turns, order = ModelTurns(hold_seconds=5.0), list[str]()
-    with turns.take("run", 3):
-        waiter = threading.Thread(target=lambda: _take_and_note(turns, "run", 4, order))
-        waiter.start()
+    order, waited = handed_over(ModelTurns(hold_seconds=5.0), ("run", 3), ("run", 4))
+    assert order == ["run 4"]
+    assert waited < 1.0  # not the 5 s hold
+
+
+def handed_over(
+    turns: ModelTurns, holder: tuple[str, int], waiter: tuple[str, int]
+) -> tuple[list[str], float]:
+    """`holder` (run, place) has a turn while `waiter` queues for one, and does not come back: who
+    got the next turn, and how long after the holder's turn ended."""
+    order = list[str]()
+    with turns.take(*holder):
+        thread = threading.Thread(target=lambda: _take_and_note(turns, *waiter, order))
+        thread.start()
         wait_until(lambda: turns.waiting == 1)
         released = time.monotonic()
-    waiter.join(5)
-    assert order == ["run 4"]
-    assert time.monotonic() - released < 1.0  # not the 5 s hold
+    thread.join(5)
+    return order, time.monotonic() - released
 
 
 def test_a_job_place_is_the_number_its_id_ends_with() -> None:
@@ -128,14 +114,6 @@ def test_a_job_place_is_the_number_its_id_ends_with() -> None:
     assert job_place("000123") == 123
     assert job_place("r2-000004") == 4
     assert job_place("job") == 0
-
-
-def _hold(
-    turns: ModelTurns, run_id: str, place: int, holding: threading.Event, release: threading.Event
-) -> None:
-    with turns.take(run_id, place):
-        holding.set()
-        release.wait(5)
 
 
 def _take_and_note(turns: ModelTurns, run_id: str, place: int, order: list[str]) -> None:
