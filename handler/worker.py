@@ -5,8 +5,8 @@ AWS Batch or any box. Same `run_job` as the Lambda entry; only delivery and ackn
 - Each received job is held on a short lease (`--lease`, default 20 s, set on the receive itself,
   whatever the queue's own visibility timeout), renewed at half of it while the job runs: a job
   whose worker was killed is back on the queue within the lease.
-- While jobs run, a free job slot long-polls until the next renewal is due, and every running
-  job's lease is renewed in that one call (SQS calls follow the lease, not the clock).
+- While jobs run, a free job slot long-polls until the next renewal is due, and then every running
+  job's lease is renewed in one call (SQS calls follow the leases, not the clock).
 - Finished jobs are acknowledged in batches of up to 10 (one DeleteMessageBatch), at most a poll
   after they finish.
 - SIGTERM: stop receiving, give running jobs a grace period, then release the rest, and tell them

@@ -1,6 +1,6 @@
 """Turns at a process's one model: the job furthest behind in its run goes first.
 
-A worker runs a few jobs at once (`ANGO_BATCH_CONCURRENCY`), and they take turns at the model one
+A worker runs a few jobs at once (`ango-batch work --concurrency`), and they take turns at the model one
 batch at a time. Served in arrival order, a small run's one job that lands beside a big run's job
 gets every other batch: half the model, and twice its time. Served by least attained service
 instead, each batch goes to the waiting job whose place in its run is lowest (a job's place is its
