@@ -121,10 +121,14 @@ class Worker:
         if burst or self._to_delete:
             return MIN_POLL_SECONDS
         if self._inflight:
-            renewed = min(entry.extended_at for entry in self._inflight.values())
-            until_due = renewed + self._visibility / 2 - time.monotonic()
+            until_due = self._renewal_due_at() - time.monotonic()
             return max(MIN_POLL_SECONDS, min(math.ceil(until_due), self._idle_wait))
         return self._idle_wait
+
+    def _renewal_due_at(self) -> float:
+        """When the first running job's lease is half spent (jobs with none running: never)."""
+        renewed = min((entry.extended_at for entry in self._inflight.values()), default=math.inf)
+        return renewed + self._visibility / 2
 
     def _receive(self, count: int, wait: int) -> list[dict[str, Any]]:
         return receive(self._sqs, self._url, count, wait, visibility=self._visibility)
@@ -173,7 +177,7 @@ class Worker:
         """Once any running job's lease is half spent, renew every running job's in one call: jobs
         renewed together stay due together, instead of a call each at its own time."""
         now = time.monotonic()
-        if not any(now - entry.extended_at >= self._visibility / 2 for entry in self._inflight.values()):
+        if now < self._renewal_due_at():
             return
         entries = list(self._inflight.values())
         set_visibility(self._sqs, self._url, [entry.receipt for entry in entries], self._visibility)
